@@ -1,0 +1,1 @@
+"""The ghost lab: build a patched kernel, pack an initramfs, boot it in QEMU."""

@@ -1,0 +1,226 @@
+"""`ghost lab kernel`: the patched kernel, built once per patch series.
+
+Cache layout (under paths.CACHE/kernel):
+  src/                 Debian's linux-source-6.12, with the series applied
+  obj-<flavour>/       out-of-tree build directory (kept: incremental builds)
+  images/<flavour>-<key>/bzImage, config, build.log
+                       finished kernels, keyed by a hash of everything that
+                       goes into them
+Concurrent invocations serialise on a lock file.
+"""
+
+import fcntl
+import hashlib
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+
+from lab import kconfig, patches, paths
+from lab.progress import LabError, done, run_logged, say, step
+
+FLAVOURS = ("default", "debug")
+SOURCE_PACKAGE = "linux-source-6.12"
+SOURCE_TARBALL = pathlib.Path("/usr/src/linux-source-6.12.tar.xz")
+# Bump when the recipe below changes in a way that changes the kernel.
+RECIPE = "1"
+
+
+def kernel_cache():
+    return paths.CACHE / "kernel"
+
+
+def installed_source_version():
+    proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", SOURCE_PACKAGE],
+                          capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise LabError(f"{SOURCE_PACKAGE} is not installed; run "
+                       "tools/lab/install-deps.sh")
+    return proc.stdout.strip()
+
+
+def pinned_source_version():
+    return (paths.PATCH_DIR / "source-version").read_text().strip()
+
+
+def check_source_version():
+    have, want = installed_source_version(), pinned_source_version()
+    if have != want:
+        raise LabError(
+            f"apt installed {SOURCE_PACKAGE} {have}, but the patches are "
+            f"pinned to {want} (kernel-patches/source-version).\n"
+            f"Check that the series still applies and builds on {have}, then "
+            f"write {have} into kernel-patches/source-version.")
+    return have
+
+
+def fragments(flavour):
+    names = ["ghost.config"] + (["debug.config"] if flavour == "debug" else [])
+    return [paths.PATCH_DIR / n for n in names]
+
+
+def requested_options(flavour):
+    options = {}
+    for frag in fragments(flavour):
+        options.update(kconfig.parse(frag.read_text(), str(frag)))
+    return options
+
+
+def build_key(flavour, version, series):
+    h = hashlib.sha256()
+    h.update(f"recipe {RECIPE}\nsource {version}\nflavour {flavour}\n".encode())
+    for patch in series:
+        h.update(f"patch {patch.name}\n".encode() + patch.text.encode())
+    for frag in fragments(flavour):
+        h.update(f"config {frag.name}\n".encode() + frag.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def image_dir(flavour, key):
+    return kernel_cache() / "images" / f"{flavour}-{key}"
+
+
+class _Lock:
+    def __init__(self, path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(path, "w")
+
+    def __enter__(self):
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("waiting for another lab kernel build to finish ...")
+            fcntl.flock(self.file, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
+def _ensure_source(version):
+    src = kernel_cache() / "src"
+    stamp = src / patches.STATE_DIR / "source-version"
+    if stamp.exists() and stamp.read_text().strip() == version:
+        return src
+    step(f"kernel: unpacking {SOURCE_TARBALL.name} ({version}) into the cache")
+    tmp = kernel_cache() / "unpack.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    subprocess.run(["tar", "xf", str(SOURCE_TARBALL), "-C", str(tmp)],
+                   check=True)
+    shutil.rmtree(src, ignore_errors=True)
+    (tmp / "linux-source-6.12").rename(src)
+    shutil.rmtree(tmp)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(version + "\n")
+    done()
+    return src
+
+
+def _make(src, obj, *args):
+    return ["make", "-C", str(src), f"O={obj}", "ARCH=x86_64",
+            "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
+
+
+def _configure(src, obj, flavour, log):
+    """Writes obj/.config from tinyconfig + the fragments and checks it."""
+    options = requested_options(flavour)
+    digest = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()
+    stamp = obj / ".ghost-config-stamp"
+    if (obj / ".config").exists() and stamp.exists() and \
+            stamp.read_text() == digest:
+        return
+    step(f"kernel: configuring the {flavour} flavour")
+    env = paths.system_env()
+    for cmd in (_make(src, obj, "tinyconfig"),
+                [str(src / "scripts" / "config"), "--file",
+                 str(obj / ".config"), *kconfig.scripts_config_args(options)],
+                _make(src, obj, "olddefconfig")):
+        if run_logged(cmd, log, env=env) != 0:
+            raise LabError(f"kernel configuration failed; see {log}")
+    wrong = kconfig.mismatches(options, (obj / ".config").read_text())
+    if wrong:
+        lines = "\n".join(f"  {n}: wanted {w}, got {g}" for n, w, g in wrong)
+        raise LabError(
+            "these options did not stick after olddefconfig (a dependency is "
+            f"missing from the fragments in kernel-patches/):\n{lines}")
+    stamp.write_text(digest)
+    done(f"all {len(options)} requested options set")
+
+
+_BUILD_LINE = re.compile(r"^\s+(CC|AS|LD|AR|BTF|GEN|OBJCOPY|BUILD)\s+(\S+)")
+
+
+def _build_status(counter):
+    def status(line):
+        m = _BUILD_LINE.match(line)
+        if not m:
+            return None
+        counter[0] += 1
+        return f"{counter[0]} build steps, now {m.group(1)} {m.group(2)}"
+    return status
+
+
+def build(flavour="default", *, jobs=None):
+    """Returns the path of a bzImage built from the current series."""
+    if flavour not in FLAVOURS:
+        raise LabError(f"unknown flavour {flavour!r}; use one of {FLAVOURS}")
+    version = check_source_version()
+    series = patches.read_series(paths.PATCH_DIR)
+    key = build_key(flavour, version, series)
+    image = image_dir(flavour, key)
+    if (image / "bzImage").exists():
+        say(f"kernel: {flavour} kernel {key} is cached ({image})")
+        return image / "bzImage"
+
+    with _Lock(kernel_cache() / "lock"):
+        if (image / "bzImage").exists():
+            return image / "bzImage"
+        src = _ensure_source(version)
+        obj = kernel_cache() / f"obj-{flavour}"
+        obj.mkdir(parents=True, exist_ok=True)
+        log = obj / "build.log"
+        log.write_text("")
+        step(f"kernel: applying {len(series)} patches from kernel-patches/")
+        patches.sync(src, series, source_label=f"{SOURCE_PACKAGE} {version}")
+        done()
+        _configure(src, obj, flavour, log)
+
+        jobs = jobs or os.cpu_count()
+        step(f"kernel: building bzImage ({flavour}, -j{jobs}); full log: {log}")
+        say("  a first build takes ~13 min on 2 cores; later ones are "
+            "incremental")
+        rc = run_logged(_make(src, obj, f"-j{jobs}", "bzImage"), log,
+                        env=paths.system_env(), status=_build_status([0]))
+        if rc != 0:
+            errors = [line for line in log.read_text(errors="replace")
+                      .splitlines() if "error" in line.lower()][-15:]
+            raise LabError("kernel build failed; first errors:\n" +
+                           "\n".join(errors) + f"\nfull log: {log}")
+        done()
+        tmp = image.with_name(image.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copy2(obj / "arch/x86/boot/bzImage", tmp / "bzImage")
+        shutil.copy2(obj / ".config", tmp / "config")
+        shutil.copy2(log, tmp / "build.log")
+        tmp.rename(image)
+        _prune_images(flavour, keep=image)
+    say(f"kernel: {image / 'bzImage'}")
+    return image / "bzImage"
+
+
+def _prune_images(flavour, keep, count=4):
+    """Keeps the newest `count` images of a flavour."""
+    images = sorted((kernel_cache() / "images").glob(f"{flavour}-*"),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in images[count:]:
+        if old != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def source_tree():
+    """The cached patched tree (for checkpatch and headers)."""
+    return kernel_cache() / "src"
