@@ -3,43 +3,158 @@
 import argparse
 import sys
 
-from lab import kernel
-from lab.progress import LabError
+from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, testrun
+from lab.progress import LabError, say
 
 
-def _add_flavour(parser):
-    parser.add_argument("--flavour", choices=kernel.FLAVOURS,
-                        default="default",
+def _add_flavour(parser, default="default"):
+    parser.add_argument("--flavour", choices=kernel.FLAVOURS, default=default,
                         help="kernel flavour: default (fast) or debug "
-                             "(lockdep, KASAN, atomic-sleep checks)")
+                             "(lockdep, KASAN, atomic-sleep checks); "
+                             f"default: {default}")
+
+
+def _add_vm(parser, timeout):
+    parser.add_argument("--smp", type=int, default=4,
+                        help="virtual CPUs (default 4)")
+    parser.add_argument("--memory", default="2G",
+                        help="guest memory, QEMU syntax (default 2G)")
+    parser.add_argument("--timeout", type=int, default=timeout,
+                        help=f"hard limit in seconds (default {timeout})")
+
+
+def _add_no_deps(parser):
+    parser.add_argument("--no-deps", action="store_true",
+                        help="skip the apt dependency check")
+
+
+def _cmd_deps(args):
+    testrun.install_deps()
+    return 0
 
 
 def _cmd_kernel(args):
-    image = kernel.build(args.flavour, jobs=args.jobs)
-    print(image)
+    print(kernel.build(args.flavour, jobs=args.jobs))
     return 0
+
+
+def _cmd_initramfs(args):
+    bazel.build(testrun.VM_BINARIES)
+    print(testrun.build_initramfs(args.flavour))
+    return 0
+
+
+def _image_and_initrd(args):
+    image = kernel.build(args.flavour)
+    bazel.build(testrun.VM_BINARIES)
+    return image, testrun.build_initramfs(args.flavour)
+
+
+def _cmd_run(args):
+    image, initrd = _image_and_initrd(args)
+    result = qemu.run(image, initrd, args.command,
+                      paths.OUT / "vm" / "run", smp=args.smp,
+                      memory=args.memory, timeout=args.timeout)
+    return qemu.report(result, f"VM run of {args.command!r}")
+
+
+def _cmd_shell(args):
+    image, initrd = _image_and_initrd(args)
+    return qemu.shell(image, initrd, paths.OUT / "vm" / "shell",
+                      smp=args.smp, memory=args.memory)
+
+
+def _cmd_checkpatch(args):
+    kernel.build(args.flavour)  # makes sure the source tree exists
+    results = checkpatch.check_all()
+    bad = [name for name, ok, _ in results if not ok]
+    say(f"checkpatch: {len(results) - len(bad)} clean, {len(bad)} not")
+    return 1 if bad else 0
 
 
 def parser():
     top = argparse.ArgumentParser(
         prog="tools/ghost",
-        description="ghost: delegated scheduling for Linux. The lab builds "
-                    "the patched kernel and runs it under QEMU.")
+        description="ghost: delegated scheduling for Linux. `tools/ghost lab "
+                    "demo` boots the lab and shows ghost running; "
+                    "`tools/ghost lab test` runs every test.")
     sub = top.add_subparsers(dest="area", required=True)
     lab = sub.add_parser("lab", help="the VM lab: kernel, initramfs, QEMU, "
-                                     "tests, demo")
+                                     "tests, demo",
+                         description="The lab builds the patched kernel, "
+                                     "packs an initramfs and boots QEMU. "
+                                     "See docs/lab.md.")
     labsub = lab.add_subparsers(dest="command", required=True)
+
+    p = labsub.add_parser(
+        "demo", help="the main job: build, boot the lab, show ghost running",
+        description="Installs dependencies, builds userspace and the kernel, "
+                    "boots the lab VM, mounts ghostfs and prints a report.")
+    _add_flavour(p)
+    _add_vm(p, timeout=300)
+    _add_no_deps(p)
+    p.set_defaults(func=testrun.run_demo)
+
+    p = labsub.add_parser(
+        "test", help="run every test tier and print 'N passed, N failed'",
+        description="deps -> bazel build -> host tests -> kernel (cached) -> "
+                    "checkpatch -> initramfs -> VM tests -> lab self-tests. "
+                    "Exits non-zero if anything failed.")
+    _add_flavour(p, default="debug")
+    _add_vm(p, timeout=900)
+    _add_no_deps(p)
+    p.add_argument("--filter", help="GoogleTest filter for the VM tests, "
+                                    "e.g. 'Ghostfs*'")
+    p.add_argument("--quick", action="store_true",
+                   help="skip the lab self-tests (panic, hang)")
+    p.set_defaults(func=testrun.run_tests)
+
+    p = labsub.add_parser("deps", help="install missing apt packages",
+                          description="Runs tools/lab/install-deps.sh.")
+    p.set_defaults(func=_cmd_deps)
 
     p = labsub.add_parser(
         "kernel", help="build (or find in the cache) the patched kernel",
         description="Unpacks Debian's linux-source-6.12, applies "
                     "kernel-patches/series, merges the config fragments, "
                     "checks them and builds bzImage. Cached outside the "
-                    "clone by a hash of source version, patches and config; "
-                    "prints the bzImage path.")
+                    "clone (GHOST_CACHE, default ~/.cache/ghost) by a hash "
+                    "of source version, patches and config; the build tree "
+                    "is kept, so editing one patch rebuilds incrementally. "
+                    "Prints the bzImage path.")
     _add_flavour(p)
     p.add_argument("--jobs", type=int, help="make -j (default: all cores)")
     p.set_defaults(func=_cmd_kernel)
+
+    p = labsub.add_parser(
+        "initramfs", help="pack busybox, our binaries and workloads",
+        description="Builds the VM binaries with Bazel and packs them with "
+                    "busybox-static and the workloads into out/.")
+    _add_flavour(p)
+    p.set_defaults(func=_cmd_initramfs)
+
+    p = labsub.add_parser(
+        "run", help="boot the lab and run one shell command in it",
+        description="Boots the lab VM, runs COMMAND (busybox sh) with the "
+                    "host share at /host, and fails on a non-zero status, a "
+                    "timeout or any kernel report (panic, BUG, WARNING, "
+                    "Oops, lockdep, KASAN, RCU stall, hung task).")
+    p.add_argument("command", help="shell command to run in the guest")
+    _add_flavour(p)
+    _add_vm(p, timeout=300)
+    p.set_defaults(func=_cmd_run)
+
+    p = labsub.add_parser("shell", help="an interactive shell in the lab VM",
+                          description="Boots the lab VM with a shell on "
+                                      "this terminal. Ctrl-A X quits.")
+    _add_flavour(p)
+    _add_vm(p, timeout=0)
+    p.set_defaults(func=_cmd_shell)
+
+    p = labsub.add_parser("checkpatch",
+                          help="checkpatch.pl --strict on every patch")
+    _add_flavour(p)
+    p.set_defaults(func=_cmd_checkpatch)
     return top
 
 

@@ -18,6 +18,8 @@ readonly PACKAGES=(
   clang llvm bpftool
   # Kernel: the source we patch and what its build needs.
   linux-source-6.12 flex bison bc libssl-dev dwarves cpio python3 xz-utils
+  # checkpatch.pl --strict (its SPDX check is Python).
+  python3-ply python3-git
   # The lab VM.
   qemu-system-x86 busybox-static
   # Workloads moved into enclaves by the tests and experiments.

@@ -56,6 +56,7 @@ def run_logged(cmd, log_path, *, cwd=None, env=None, status=None,
                                 errors="replace", bufsize=1)
         for line in proc.stdout:
             log.write(line)
+            log.flush()  # so that `tail -f` on the log follows along
             if status:
                 text = status(line)
                 if text:

@@ -1,0 +1,134 @@
+"""`ghost lab test` and `ghost lab demo`: the README's two commands.
+
+test: deps -> bazel build -> host tests -> kernel (cached) -> checkpatch ->
+      initramfs -> VM ABI tests -> lab self-tests -> "N passed, N failed".
+demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
+      ghostfs and print a report.
+"""
+
+import subprocess
+
+from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests
+from lab.progress import LabError, say, step
+from lab.tally import Tally
+
+VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl"]
+
+
+def install_deps():
+    step("deps: checking the apt packages ghost needs")
+    rc = subprocess.call(["bash", str(paths.REPO / "tools/lab/install-deps.sh")])
+    if rc != 0:
+        raise LabError("installing dependencies failed (see above)")
+
+
+def build_initramfs(flavour):
+    binaries = [bazel.binary(label) for label in VM_BINARIES]
+    return initramfs.build(binaries, paths.OUT / f"initramfs-{flavour}.cpio.gz")
+
+
+def run_tests(args):
+    tally = Tally()
+    if not args.no_deps:
+        install_deps()
+    bazel.build()
+    tally.add_counts("host", *bazel.test())
+
+    image = kernel.build(args.flavour)
+    for name, ok, _ in checkpatch.check_all():
+        tally.add("checkpatch", name, ok, "not checkpatch --strict clean")
+
+    initrd = build_initramfs(args.flavour)
+    _vm_abi_tests(tally, image, initrd, args)
+    if not args.quick:
+        _lab_self_tests(tally, image, initrd, args)
+    return tally.finish()
+
+
+def _vm_abi_tests(tally, image, initrd, args):
+    step(f"VM tests: booting the {args.flavour} kernel with -smp {args.smp}")
+    command = "ghost_vm_tests"
+    if args.filter:
+        command += f" --gtest_filter='{args.filter}'"
+    result = qemu.run(image, initrd, command, paths.OUT / "vm" / "abi",
+                      smp=args.smp, memory=args.memory, timeout=args.timeout)
+    output = (result.share / "output.log").read_text(errors="replace") \
+        if (result.share / "output.log").exists() else ""
+    passed, failed = vmtests.parse_tap(output)
+    for name in passed:
+        tally.add("vm", name, True)
+    for name in failed:
+        tally.add("vm", name, False)
+    if vmtests.summary_line(output) is None:
+        tally.add("vm", "the test runner finished", False,
+                  "no closing line: it crashed or was cut off")
+    tally.add("vm", "the kernel stayed healthy", result.ok,
+              "; ".join(result.verdict.problems))
+    qemu.report(result, "VM tests")
+
+
+def _expect_failure(tally, name, result, needle):
+    """A lab self-test passes if the run failed for the expected reason."""
+    reasons = "; ".join(result.verdict.problems)
+    ok = not result.ok and needle in reasons
+    tally.add("lab", name, ok,
+              f"expected a failure mentioning {needle!r}, got: "
+              f"{reasons or 'a passing run'}")
+    say(f"  {'ok' if ok else 'NOT OK'}: {name} -> {reasons}")
+
+
+def _lab_self_tests(tally, image, initrd, args):
+    step("lab self-tests: the verdict catches a panic, a hang and a hung "
+         "VM test")
+    out = paths.OUT / "vm"
+    r = qemu.run(image, initrd, "echo c > /proc/sysrq-trigger",
+                 out / "self-panic", smp=2, memory=args.memory, timeout=120,
+                 echo=False)
+    _expect_failure(tally, "a kernel panic fails the run", r, "kernel panic")
+
+    r = qemu.run(image, initrd, "sleep 100000", out / "self-hang", smp=2,
+                 memory=args.memory, timeout=30, echo=False)
+    _expect_failure(tally, "a guest command that hangs fails at the hard "
+                           "timeout", r, "did not finish within 30 s")
+
+    r = qemu.run(image, initrd,
+                 "ghost_vm_tests --gtest_also_run_disabled_tests "
+                 "--gtest_filter=LabSelfTest.DISABLED_HangsForever "
+                 "--test_timeout=5s", out / "self-hung-case", smp=2,
+                 memory=args.memory, timeout=120, echo=False)
+    output = (r.share / "output.log").read_text(errors="replace") \
+        if (r.share / "output.log").exists() else ""
+    named = "not ok 1 LabSelfTest.DISABLED_HangsForever # timed out" in output
+    _expect_failure(tally, "a hanging VM test case is named and fails the "
+                           "run", r, "exited with status")
+    tally.add("lab", "the hanging VM test case is named in the output", named,
+              "runner output: " + output[-300:])
+
+
+DEMO_SCRIPT = r"""
+echo "================ ghost lab report ================"
+echo "kernel:       $(uname -r) ($(uname -v))"
+echo "cpus:         $(nproc)"
+echo "memory:       $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
+echo "ghost config: $(zcat /proc/config.gz | grep -E '^CONFIG_SCHED_CLASS_GHOST=')"
+ghostctl status
+echo "mounts:       $(grep ' ghost ' /proc/mounts)"
+echo "ghost kernel messages:"
+dmesg | grep -i ghost | sed 's/^/  /'
+echo "running processes:"
+ps -o pid,user,comm | sed 's/^/  /'
+echo "=================================================="
+"""
+
+
+def run_demo(args):
+    if not args.no_deps:
+        install_deps()
+    bazel.build(VM_BINARIES)
+    image = kernel.build(args.flavour)
+    initrd = build_initramfs(args.flavour)
+    step(f"demo: booting the {args.flavour} ghost kernel in QEMU "
+         f"(-smp {args.smp}, {args.memory})")
+    result = qemu.run(image, initrd, DEMO_SCRIPT, paths.OUT / "vm" / "demo",
+                      smp=args.smp, memory=args.memory, timeout=args.timeout)
+    return qemu.report(result, "demo")
