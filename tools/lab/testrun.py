@@ -29,6 +29,17 @@ def build_initramfs(flavour):
 
 def run_tests(args):
     tally = Tally()
+    try:
+        _run_tiers(tally, args)
+    except LabError as e:
+        # A stage that cannot go on (bazel build, kernel patch or build)
+        # is one failure; the cases after it did not run.
+        say(f"error: {e}")
+        tally.add("stage", str(e).splitlines()[0], False, "later tiers skipped")
+    return tally.finish()
+
+
+def _run_tiers(tally, args):
     if not args.no_deps:
         install_deps()
     bazel.build()
@@ -42,7 +53,6 @@ def run_tests(args):
     _vm_abi_tests(tally, image, initrd, args)
     if not args.quick:
         _lab_self_tests(tally, image, initrd, args)
-    return tally.finish()
 
 
 def _vm_abi_tests(tally, image, initrd, args):
