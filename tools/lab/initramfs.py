@@ -54,6 +54,9 @@ def build(binaries, output, *, workloads=WORKLOADS):
         raise LabError(f"{BUSYBOX} is missing; run tools/lab/install-deps.sh")
     _copy(BUSYBOX, root, "bin/busybox")
     shutil.copy2(INIT, root / "init")
+    # What the kernel was built from, for reports made inside the VM.
+    (root / "ghost").mkdir()
+    shutil.copy2(paths.PATCH_DIR / "series", root / "ghost" / "series")
     os.chmod(root / "init", 0o755)
     for binary in binaries:
         binary = pathlib.Path(binary)

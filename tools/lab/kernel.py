@@ -124,10 +124,17 @@ def _make(src, obj, *args):
             "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
 
 
-def _configure(src, obj, flavour, log):
-    """Writes obj/.config from tinyconfig + the fragments and checks it."""
+def _configure(src, obj, flavour, log, series):
+    """Writes obj/.config from tinyconfig + the fragments and checks it.
+
+    Redone whenever the fragments or the patches change: a patch can change
+    Kconfig (a new option, a new dependency).
+    """
     options = requested_options(flavour)
-    digest = hashlib.sha256(repr(sorted(options.items())).encode()).hexdigest()
+    h = hashlib.sha256(repr(sorted(options.items())).encode())
+    for patch in series:
+        h.update(patch.text.encode())
+    digest = h.hexdigest()
     stamp = obj / ".ghost-config-stamp"
     if (obj / ".config").exists() and stamp.exists() and \
             stamp.read_text() == digest:
@@ -186,7 +193,7 @@ def build(flavour="default", *, jobs=None):
         step(f"kernel: applying {len(series)} patches from kernel-patches/")
         patches.sync(src, series, source_label=f"{SOURCE_PACKAGE} {version}")
         done()
-        _configure(src, obj, flavour, log)
+        _configure(src, obj, flavour, log, series)
 
         jobs = jobs or os.cpu_count()
         step(f"kernel: building bzImage ({flavour}, -j{jobs}); full log: {log}")

@@ -121,8 +121,30 @@ echo "kernel:       $(uname -r) ($(uname -v))"
 echo "cpus:         $(nproc)"
 echo "memory:       $(awk '/MemTotal/ {print $2 " kB"}' /proc/meminfo)"
 echo "ghost config: $(zcat /proc/config.gz | grep -E '^CONFIG_SCHED_CLASS_GHOST=')"
+echo "patches:"
+grep -v '^#' /ghost/series | sed 's/^/  /'
 ghostctl status
 echo "mounts:       $(grep ' ghost ' /proc/mounts)"
+echo
+echo "-- an enclave, and a thread in it with no agent yet --"
+G=/sys/fs/ghost
+echo create 1 > $G/ctl
+echo 1-3 > $G/enclave_1/cpulist
+sleep 1 &
+pid=$!
+echo $pid > $G/enclave_1/tasks
+sed 's/^/  /' $G/enclave_1/status
+echo "  policy of $pid: $(awk '{print $41}' /proc/$pid/stat) (18 = SCHED_GHOST)"
+sleep 3
+echo "  3 s later, 'sleep 1' is in state $(awk '{print $3}' /proc/$pid/stat)" \
+     "(R: runnable, waiting for an agent to run it)"
+echo destroy > $G/enclave_1/ctl
+if wait $pid; then
+  echo "  enclave destroyed: the thread went back to CFS and finished"
+else
+  echo "  the thread did not finish after destroy"; exit 1
+fi
+echo
 echo "ghost kernel messages:"
 dmesg | grep -i ghost | sed 's/^/  /'
 echo "running processes:"

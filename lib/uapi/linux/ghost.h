@@ -18,6 +18,13 @@
 /* The ABI version this header describes. */
 #define GHOST_ABI_VERSION	1
 
+/*
+ * The scheduling policy of ghost threads. A thread enters ghost only by
+ * having its tid written to an enclave's "tasks" file; sched_setscheduler()
+ * with SCHED_GHOST on a thread that is not yet ghost fails with EINVAL.
+ */
+#define SCHED_GHOST		18
+
 /* f_type reported by statfs() on a ghostfs mount. */
 #define GHOSTFS_SUPER_MAGIC	0x67687374	/* "ghst" */
 

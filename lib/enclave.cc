@@ -1,0 +1,106 @@
+#include "lib/enclave.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "lib/uapi/linux/ghost.h"
+
+namespace ghost {
+namespace {
+
+absl::Status ErrnoError(int err, absl::string_view what) {
+  return absl::Status(absl::ErrnoToStatusCode(err),
+                      absl::StrCat(what, ": ", std::strerror(err)));
+}
+
+}  // namespace
+
+absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text) {
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("open ", path));
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int err = errno;
+  close(fd);
+  if (n < 0) {
+    return ErrnoError(err, absl::StrCat(path, ": \"", text, "\""));
+  }
+  if (static_cast<size_t>(n) != text.size()) {
+    return absl::InternalError(absl::StrCat(path, ": short write"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat("open ", path));
+  std::string contents;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) contents.append(buf, n);
+  const int err = errno;
+  close(fd);
+  if (n < 0) return ErrnoError(err, absl::StrCat("read ", path));
+  return contents;
+}
+
+absl::StatusOr<Enclave> Enclave::Create(unsigned int id,
+                                        const std::string& mount_point) {
+  absl::Status s = WriteGhostfsFile(mount_point + "/ctl",
+                                    absl::StrCat("create ", id));
+  if (!s.ok()) return s;
+  return Enclave(id, mount_point);
+}
+
+absl::StatusOr<Enclave> Enclave::Create(unsigned int id) {
+  return Create(id, GHOSTFS_MOUNT_POINT);
+}
+
+Enclave::Enclave(unsigned int id, std::string mount_point)
+    : id_(id),
+      mount_point_(std::move(mount_point)),
+      dir_(absl::StrCat(mount_point_, "/enclave_", id)) {}
+
+absl::Status Enclave::Destroy() {
+  return WriteGhostfsFile(dir_ + "/ctl", "destroy");
+}
+
+absl::StatusOr<std::string> Enclave::Cpus() const {
+  absl::StatusOr<std::string> text = ReadGhostfsFile(dir_ + "/cpulist");
+  if (text.ok() && !text->empty() && text->back() == '\n') text->pop_back();
+  return text;
+}
+
+absl::Status Enclave::SetCpus(absl::string_view cpulist) {
+  return WriteGhostfsFile(dir_ + "/cpulist", cpulist);
+}
+
+absl::Status Enclave::AddTask(pid_t tid) {
+  return WriteGhostfsFile(dir_ + "/tasks", absl::StrCat(tid));
+}
+
+absl::StatusOr<std::vector<pid_t>> Enclave::Tasks() const {
+  absl::StatusOr<std::string> text = ReadGhostfsFile(dir_ + "/tasks");
+  if (!text.ok()) return text.status();
+  std::vector<pid_t> tids;
+  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+    pid_t tid;
+    if (!absl::SimpleAtoi(line, &tid)) {
+      return absl::InternalError(
+          absl::StrCat(dir_, "/tasks: unexpected line \"", line, "\""));
+    }
+    tids.push_back(tid);
+  }
+  return tids;
+}
+
+absl::StatusOr<std::string> Enclave::StatusText() const {
+  return ReadGhostfsFile(dir_ + "/status");
+}
+
+}  // namespace ghost
