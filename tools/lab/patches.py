@@ -75,7 +75,9 @@ def failed_files(patch_output):
 
 
 def _run_patch(tree, patch, *, reverse=False, dry_run=False):
-    cmd = ["patch", "-p1", "-f", "--no-backup-if-mismatch"]
+    # --fuzz=0: a patch whose context does not match exactly was written
+    # for other sources; applying it anyway could build the wrong kernel.
+    cmd = ["patch", "-p1", "-f", "--fuzz=0", "--no-backup-if-mismatch"]
     if reverse:
         cmd.append("-R")
     if dry_run:

@@ -70,6 +70,17 @@ class SyncTest(unittest.TestCase):
         self.assertEqual((self.tree / "a.c").read_text(), "original\n")
         self.assertEqual(patches.applied(self.tree), [])
 
+    def test_a_patch_whose_context_differs_is_refused(self):
+        (self.tree / "a.c").write_text("one\ntwo\nthree\nfour\n")
+        fuzzy = patches.Patch("0001-fuzzy.patch", (
+            "diff --git a/a.c b/a.c\n--- a/a.c\n+++ b/a.c\n"
+            "@@ -1,4 +1,4 @@\n one\n-two\n+TWO\n three\n fourish\n"))
+        with self.assertRaisesRegex(LabError, "0001-fuzzy.patch does not "
+                                    "apply"):
+            patches.sync(self.tree, [fuzzy], source_label="t")
+        self.assertEqual((self.tree / "a.c").read_text(),
+                         "one\ntwo\nthree\nfour\n")
+
     def test_series_lists_missing_patch_clearly(self):
         folder = self.tree / "kp"
         folder.mkdir()
