@@ -146,9 +146,12 @@ else
 fi
 echo
 echo "ghost kernel messages:"
-dmesg | grep -i ghost | sed 's/^/  /'
-echo "running processes:"
-ps -o pid,user,comm | sed 's/^/  /'
+dmesg | grep 'ghost:' | sed 's/^/  /'
+echo "user processes (kernel threads omitted):"
+for p in /proc/[0-9]*; do
+  cmd=$(tr '\0' ' ' < $p/cmdline 2>/dev/null)
+  [ -n "$cmd" ] && echo "  ${p#/proc/} $cmd"
+done
 echo "=================================================="
 """
 
