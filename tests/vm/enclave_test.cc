@@ -2,6 +2,7 @@
 // exclusive CPU lists, moving threads in and out, and that a ghost thread
 // does not run while no agent has latched it (K2).
 #include <dirent.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -13,6 +14,8 @@
 #include <atomic>
 #include <cerrno>
 #include <functional>
+#include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -97,6 +100,9 @@ class BlockedChild {
     }
     close(fds[0]);
     wfd_ = fds[1];
+    // Pokes never block the test, even when a parked child lets the pipe
+    // fill up.
+    fcntl(wfd_, F_SETFL, O_NONBLOCK);
     WaitUntilBlocked();
   }
   ~BlockedChild() {
@@ -417,6 +423,49 @@ TEST_F(EnclaveTest, AGhostThreadThatExitsLeavesTheEnclave) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);
   EXPECT_THAT(*e.Tasks(), IsEmpty());
   EXPECT_THAT(*e.StatusText(), HasSubstr("tasks 0\n"));
+}
+
+TEST_F(EnclaveTest, RacingEntryLeaveAndDestroyStrandNoThread) {
+  // Threads enter, are taken out and are evicted by destroy, all at once,
+  // while being woken; afterwards every one of them must still run.
+  constexpr int kChildren = 6;
+  constexpr int kRounds = 60;
+  std::vector<std::unique_ptr<BlockedChild>> children;
+  for (int i = 0; i < kChildren; ++i) {
+    children.push_back(std::make_unique<BlockedChild>());
+  }
+  std::atomic<bool> stop{false};
+  std::thread mover([&] {
+    for (int r = 0; r < kRounds; ++r) {
+      absl::StatusOr<Enclave> e = Enclave::Create(5);
+      if (!e.ok()) continue;
+      for (auto& c : children) (void)e->AddTask(c->pid());
+      (void)e->Destroy();
+    }
+  });
+  std::thread leaver([&] {
+    struct sched_param param = {.sched_priority = 0};
+    while (!stop.load()) {
+      for (auto& c : children) sched_setscheduler(c->pid(), SCHED_OTHER, &param);
+    }
+  });
+  std::thread poker([&] {
+    while (!stop.load()) {
+      for (auto& c : children) c->Poke();
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  mover.join();
+  stop.store(true);
+  leaver.join();
+  poker.join();
+
+  DestroyAllEnclaves();
+  for (auto& c : children) {
+    EXPECT_EQ(sched_getscheduler(c->pid()), SCHED_OTHER);
+    c->Poke('q');
+  }
+  for (auto& c : children) EXPECT_EQ(c->WaitExit(), 0) << "stranded";
 }
 
 // Runs `body` in a child process with uid/gid 65534; returns its exit code.
