@@ -20,7 +20,8 @@ absl::StatusOr<uint32_t> ParseAbiVersion(absl::string_view contents) {
   if (contents.empty() || contents.back() != '\n') {
     return absl::InvalidArgumentError(
         absl::StrCat("ghostfs version file must hold a number and a newline, "
-                     "got \"", absl::CEscape(contents), "\""));
+                     "got \"",
+                     absl::CEscape(contents), "\""));
   }
   contents.remove_suffix(1);
   uint32_t version;
@@ -42,7 +43,8 @@ absl::StatusOr<uint32_t> ReadKernelAbiVersion(const std::string& mount_point) {
     return absl::NotFoundError(absl::StrCat(
         "cannot read ", path, ": ", std::strerror(err),
         ". Is this a ghost kernel, and is ghostfs mounted? Try: mount -t "
-        "ghost none ", mount_point));
+        "ghost none ",
+        mount_point));
   }
   std::stringstream contents;
   contents << in.rdbuf();

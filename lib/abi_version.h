@@ -30,8 +30,7 @@ absl::StatusOr<uint32_t> ParseAbiVersion(absl::string_view contents);
 
 // Reads the version file of the ghostfs mounted at `mount_point`.
 // NotFound if ghostfs is not mounted there (with a hint how to mount it).
-absl::StatusOr<uint32_t> ReadKernelAbiVersion(
-    const std::string& mount_point);
+absl::StatusOr<uint32_t> ReadKernelAbiVersion(const std::string& mount_point);
 
 // OK if the kernel at `mount_point` speaks LibraryAbiVersion();
 // FailedPrecondition naming both versions otherwise.

@@ -51,8 +51,8 @@ absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
 
 absl::StatusOr<Enclave> Enclave::Create(unsigned int id,
                                         const std::string& mount_point) {
-  absl::Status s = WriteGhostfsFile(mount_point + "/ctl",
-                                    absl::StrCat("create ", id));
+  absl::Status s =
+      WriteGhostfsFile(mount_point + "/ctl", absl::StrCat("create ", id));
   if (!s.ok()) return s;
   return Enclave(id, mount_point);
 }
@@ -88,7 +88,8 @@ absl::StatusOr<std::vector<pid_t>> Enclave::Tasks() const {
   absl::StatusOr<std::string> text = ReadGhostfsFile(dir_ + "/tasks");
   if (!text.ok()) return text.status();
   std::vector<pid_t> tids;
-  for (absl::string_view line : absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(*text, '\n', absl::SkipEmpty())) {
     pid_t tid;
     if (!absl::SimpleAtoi(line, &tid)) {
       return absl::InternalError(

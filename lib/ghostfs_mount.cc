@@ -34,8 +34,8 @@ absl::Status EnsureGhostfsMounted(const std::string& mount_point) {
   if (mount("none", mount_point.c_str(), "ghost", 0, nullptr) != 0) {
     const int err = errno;
     const char* hint =
-        err == ENODEV ? " (this kernel has no ghost support: boot a kernel "
-                        "built with kernel-patches/, or use the lab)"
+        err == ENODEV  ? " (this kernel has no ghost support: boot a kernel "
+                         "built with kernel-patches/, or use the lab)"
         : err == EPERM ? " (mounting needs root / CAP_SYS_ADMIN)"
                        : "";
     return ErrnoStatus(err, absl::StrCat("mount -t ghost none ", mount_point),

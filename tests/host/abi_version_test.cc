@@ -55,9 +55,9 @@ TEST_F(KernelAbiVersionTest, MismatchNamesBothVersions) {
   WriteVersion(std::to_string(GHOST_ABI_VERSION + 1) + "\n");
   absl::Status s = CheckKernelAbiVersion(dir_);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(s.message().find("version " +
-                             std::to_string(GHOST_ABI_VERSION + 1)),
-            std::string::npos)
+  EXPECT_NE(
+      s.message().find("version " + std::to_string(GHOST_ABI_VERSION + 1)),
+      std::string::npos)
       << s;
   EXPECT_NE(s.message().find("built for version " +
                              std::to_string(GHOST_ABI_VERSION)),

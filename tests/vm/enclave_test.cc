@@ -1,6 +1,8 @@
 // Enclaves in ghostfs (KERNEL.md K4, K5): creating and destroying them,
 // exclusive CPU lists, moving threads in and out, and that a ghost thread
 // does not run while no agent has latched it (K2).
+#include "lib/enclave.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,8 +17,8 @@
 #include <cerrno>
 #include <functional>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -24,7 +26,6 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
 #include "lib/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 
@@ -211,8 +212,7 @@ TEST_F(EnclaveTest, MalformedCtlWritesFailWithEinvalAndCreateNothing) {
 
 TEST_F(EnclaveTest, DestroyThroughTopLevelCtlRemovesTheDirectory) {
   Enclave e = MustCreate(3);
-  ASSERT_TRUE(
-      WriteGhostfsFile(std::string(kMount) + "/ctl", "destroy 3").ok());
+  ASSERT_TRUE(WriteGhostfsFile(std::string(kMount) + "/ctl", "destroy 3").ok());
   EXPECT_FALSE(Exists(e.dir()));
 }
 
@@ -225,8 +225,7 @@ TEST_F(EnclaveTest, DestroyThroughItsOwnCtlRemovesTheDirectory) {
 }
 
 TEST_F(EnclaveTest, DestroyingAnUnknownEnclaveFailsWithEnoent) {
-  EXPECT_EQ(WriteGhostfsFile(std::string(kMount) + "/ctl", "destroy 77")
-                .code(),
+  EXPECT_EQ(WriteGhostfsFile(std::string(kMount) + "/ctl", "destroy 77").code(),
             ErrnoCode(ENOENT));
 }
 
@@ -446,7 +445,8 @@ TEST_F(EnclaveTest, RacingEntryLeaveAndDestroyStrandNoThread) {
   std::thread leaver([&] {
     struct sched_param param = {.sched_priority = 0};
     while (!stop.load()) {
-      for (auto& c : children) sched_setscheduler(c->pid(), SCHED_OTHER, &param);
+      for (auto& c : children)
+        sched_setscheduler(c->pid(), SCHED_OTHER, &param);
     }
   });
   std::thread poker([&] {
@@ -482,8 +482,7 @@ int RunAsNobody(const std::function<int()>& body) {
 
 TEST_F(EnclaveTest, NonRootCannotCreateAnEnclave) {
   const int rc = RunAsNobody([] {
-    absl::Status s = WriteGhostfsFile(std::string(kMount) + "/ctl",
-                                      "create 9");
+    absl::Status s = WriteGhostfsFile(std::string(kMount) + "/ctl", "create 9");
     return s.code() == ErrnoCode(EACCES) ? 0 : 1;
   });
   EXPECT_EQ(rc, 0);
@@ -494,9 +493,8 @@ TEST_F(EnclaveTest, NonRootCannotMoveAnotherUsersThread) {
   Enclave e = MustCreate(1);
   BlockedChild roots_child;
   const pid_t victim = roots_child.pid();
-  const int rc = RunAsNobody([&] {
-    return e.AddTask(victim).code() == ErrnoCode(EPERM) ? 0 : 1;
-  });
+  const int rc = RunAsNobody(
+      [&] { return e.AddTask(victim).code() == ErrnoCode(EPERM) ? 0 : 1; });
   EXPECT_EQ(rc, 0);
   EXPECT_EQ(sched_getscheduler(victim), SCHED_OTHER);
 }

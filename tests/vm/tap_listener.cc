@@ -58,8 +58,7 @@ void TapListener::OnTestEnd(const ::testing::TestInfo& info) {
   alarm(0);
   const bool ok = info.result()->Passed() || info.result()->Skipped();
   (ok ? passed_ : failed_)++;
-  printf("%s %d %s%s\n", ok ? "ok" : "not ok", number_,
-         FullName(info).c_str(),
+  printf("%s %d %s%s\n", ok ? "ok" : "not ok", number_, FullName(info).c_str(),
          info.result()->Skipped() ? " # skipped" : "");
   fflush(stdout);
 }
