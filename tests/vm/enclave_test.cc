@@ -171,16 +171,26 @@ TEST_F(EnclaveTest, BadCpulistsFailWithEinvalAndChangeNothing) {
   }
 }
 
+constexpr char kCpu3Online[] = "/sys/devices/system/cpu/cpu3/online";
+
 TEST_F(EnclaveTest, AnOfflineCpuCannotJoin) {
-  const std::string online = "/sys/devices/system/cpu/cpu3/online";
-  if (!WriteGhostfsFile(online, "0").ok()) {
-    GTEST_SKIP() << "cannot take CPU 3 offline here";
-  }
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "0").ok());
   Enclave e = MustCreate(1);
   EXPECT_EQ(e.SetCpus("2-3").code(), ErrnoCode(EINVAL));
   EXPECT_EQ(*e.Cpus(), "");
-  ASSERT_TRUE(WriteGhostfsFile(online, "1").ok());
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "1").ok());
   EXPECT_TRUE(e.SetCpus("2-3").ok());
+}
+
+TEST_F(EnclaveTest, ACpuGoingOfflineLeavesItsEnclaveForGood) {
+  Enclave a = MustCreate(1);
+  ASSERT_TRUE(a.SetCpus("2-3").ok());
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "0").ok());
+  EXPECT_EQ(*a.Cpus(), "2");
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "1").ok());
+  EXPECT_EQ(*a.Cpus(), "2");
+  Enclave b = MustCreate(2);
+  EXPECT_TRUE(b.SetCpus("3").ok());
 }
 
 TEST_F(EnclaveTest, DestroyReleasesTheCpus) {
