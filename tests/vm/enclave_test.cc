@@ -193,6 +193,29 @@ TEST_F(EnclaveTest, ACpuGoingOfflineLeavesItsEnclaveForGood) {
   EXPECT_TRUE(b.SetCpus("3").ok());
 }
 
+TEST_F(EnclaveTest, ACpuWithAWaitingGhostThreadGoesOfflineWithoutHanging) {
+  Enclave e = MustCreate(1);
+  BlockedChild child;
+  cpu_set_t cpu3;
+  CPU_ZERO(&cpu3);
+  CPU_SET(3, &cpu3);
+  ASSERT_EQ(sched_setaffinity(child.pid(), sizeof(cpu3), &cpu3), 0);
+  ASSERT_TRUE(e.AddTask(child.pid()).ok());
+  child.Poke();  // runnable on CPU 3, waiting for an agent
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(child.count(), 0);
+
+  // The kernel must move the waiting thread off; it stays a ghost thread.
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "0").ok());
+  EXPECT_EQ(sched_getscheduler(child.pid()), SCHED_GHOST);
+  ASSERT_TRUE(WriteGhostfsFile(kCpu3Online, "1").ok());
+
+  struct sched_param param = {.sched_priority = 0};
+  ASSERT_EQ(sched_setscheduler(child.pid(), SCHED_OTHER, &param), 0);
+  child.Poke('q');
+  EXPECT_EQ(child.WaitExit(), 0);
+}
+
 TEST_F(EnclaveTest, DestroyReleasesTheCpus) {
   Enclave a = MustCreate(1);
   ASSERT_TRUE(a.SetCpus("1-3").ok());
