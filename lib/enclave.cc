@@ -4,31 +4,22 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/errno_status.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
-namespace {
-
-absl::Status ErrnoError(int err, absl::string_view what) {
-  return absl::Status(absl::ErrnoToStatusCode(err),
-                      absl::StrCat(what, ": ", std::strerror(err)));
-}
-
-}  // namespace
-
 absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text) {
   const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("open ", path));
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
   const ssize_t n = write(fd, text.data(), text.size());
   const int err = errno;
   close(fd);
   if (n < 0) {
-    return ErrnoError(err, absl::StrCat(path, ": \"", text, "\""));
+    return ErrnoStatus(err, absl::StrCat(path, ": \"", text, "\""));
   }
   if (static_cast<size_t>(n) != text.size()) {
     return absl::InternalError(absl::StrCat(path, ": short write"));
@@ -38,14 +29,14 @@ absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text) {
 
 absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat("open ", path));
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
   std::string contents;
   char buf[4096];
   ssize_t n;
   while ((n = read(fd, buf, sizeof(buf))) > 0) contents.append(buf, n);
   const int err = errno;
   close(fd);
-  if (n < 0) return ErrnoError(err, absl::StrCat("read ", path));
+  if (n < 0) return ErrnoStatus(err, absl::StrCat("read ", path));
   return contents;
 }
 

@@ -7,23 +7,14 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "lib/errno_status.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
-namespace {
-
-absl::Status ErrnoStatus(int err, absl::string_view what,
-                         absl::string_view hint) {
-  return absl::Status(absl::ErrnoToStatusCode(err),
-                      absl::StrCat(what, ": ", std::strerror(err), hint));
-}
-
-}  // namespace
-
 absl::StatusOr<bool> IsGhostfsMounted(const std::string& mount_point) {
   struct statfs fs;
   if (statfs(mount_point.c_str(), &fs) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("statfs ", mount_point), "");
+    return ErrnoStatus(errno, absl::StrCat("statfs ", mount_point));
   }
   return fs.f_type == GHOSTFS_SUPER_MAGIC;
 }
@@ -46,7 +37,7 @@ absl::Status EnsureGhostfsMounted(const std::string& mount_point) {
 
 absl::Status UnmountGhostfs(const std::string& mount_point) {
   if (umount(mount_point.c_str()) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("umount ", mount_point), "");
+    return ErrnoStatus(errno, absl::StrCat("umount ", mount_point));
   }
   return absl::OkStatus();
 }
