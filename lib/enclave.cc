@@ -1,13 +1,16 @@
 #include "lib/enclave.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/errno_status.h"
 #include "lib/uapi/linux/ghost.h"
 
@@ -38,6 +41,24 @@ absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
   close(fd);
   if (n < 0) return ErrnoStatus(err, absl::StrCat("read ", path));
   return contents;
+}
+
+absl::StatusOr<std::vector<unsigned int>> ListEnclaveIds(
+    const std::string& mount_point) {
+  DIR* dir = opendir(mount_point.c_str());
+  if (dir == nullptr) return ErrnoStatus(errno, "opendir " + mount_point);
+  std::vector<unsigned int> ids;
+  constexpr absl::string_view kPrefix = "enclave_";
+  while (struct dirent* e = readdir(dir)) {
+    absl::string_view name = e->d_name;
+    unsigned int id;
+    if (absl::ConsumePrefix(&name, kPrefix) && absl::SimpleAtoi(name, &id)) {
+      ids.push_back(id);
+    }
+  }
+  closedir(dir);
+  std::sort(ids.begin(), ids.end());
+  return ids;
 }
 
 absl::StatusOr<Enclave> Enclave::Create(unsigned int id,

@@ -56,6 +56,10 @@ class Enclave {
   std::string dir_;
 };
 
+// The ids of the enclaves under the ghostfs at `mount_point`, ascending.
+absl::StatusOr<std::vector<unsigned int>> ListEnclaveIds(
+    const std::string& mount_point);
+
 // Writes `text` to `path` in one write(2); the errno becomes the Status.
 absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text);
 

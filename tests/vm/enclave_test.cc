@@ -3,7 +3,6 @@
 // does not run while no agent has latched it (K2).
 #include "lib/enclave.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -51,16 +50,11 @@ absl::StatusCode ErrnoCode(int err) { return absl::ErrnoToStatusCode(err); }
 // Destroys every enclave left behind, so one failing test cannot break the
 // next ones.
 void DestroyAllEnclaves() {
-  DIR* dir = opendir(kMount);
-  if (dir == nullptr) return;
-  std::vector<std::string> names;
-  while (struct dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name.rfind("enclave_", 0) == 0) names.push_back(name.substr(8));
-  }
-  closedir(dir);
-  for (const std::string& id : names) {
-    (void)WriteGhostfsFile(std::string(kMount) + "/ctl", "destroy " + id);
+  absl::StatusOr<std::vector<unsigned int>> ids = ListEnclaveIds(kMount);
+  if (!ids.ok()) return;
+  for (unsigned int id : *ids) {
+    (void)WriteGhostfsFile(std::string(kMount) + "/ctl",
+                           absl::StrCat("destroy ", id));
   }
 }
 

@@ -9,7 +9,6 @@
 //
 // Every command mounts ghostfs if needed and checks the kernel's ABI version
 // first. Errors say what failed and what to do; the exit status is 1.
-#include <dirent.h>
 #include <sys/types.h>
 
 #include <cstdio>
@@ -67,18 +66,6 @@ bool ParseId(const std::string& text, unsigned int* id) {
          absl::SimpleAtoi(text, id);
 }
 
-std::vector<std::string> EnclaveNames(const std::string& mount_point) {
-  std::vector<std::string> names;
-  DIR* dir = opendir(mount_point.c_str());
-  if (dir == nullptr) return names;
-  while (struct dirent* e = readdir(dir)) {
-    const std::string name = e->d_name;
-    if (name.rfind("enclave_", 0) == 0) names.push_back(name);
-  }
-  closedir(dir);
-  return names;
-}
-
 int Status(const std::string& mount_point) {
   absl::StatusOr<uint32_t> kernel = ReadKernelAbiVersion(mount_point);
   if (!kernel.ok()) return Fail(kernel.status());
@@ -86,9 +73,10 @@ int Status(const std::string& mount_point) {
   printf("kernel ABI version: %u\n", *kernel);
   printf("ghostctl ABI:       %u (%s)\n", LibraryAbiVersion(),
          *kernel == LibraryAbiVersion() ? "matches" : "MISMATCH");
-  const std::vector<std::string> enclaves = EnclaveNames(mount_point);
-  printf("enclaves:           %zu\n", enclaves.size());
-  for (const std::string& e : enclaves) printf("  %s\n", e.c_str());
+  absl::StatusOr<std::vector<unsigned int>> ids = ListEnclaveIds(mount_point);
+  if (!ids.ok()) return Fail(ids.status());
+  printf("enclaves:           %zu\n", ids->size());
+  for (unsigned int id : *ids) printf("  enclave_%u\n", id);
   return *kernel == LibraryAbiVersion() ? 0 : 1;
 }
 
