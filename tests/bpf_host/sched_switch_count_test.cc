@@ -20,22 +20,35 @@ TEST(SchedSwitchCount, CountsTheSwitchesOfThisProcess) {
       << "load failed (needs root and a kernel with BPF)";
   ASSERT_EQ(sched_switch_count::attach(skel), 0);
 
-  // Two threads pinned to one CPU that yield to each other switch often.
+  // Ping-pong between two threads pinned to one CPU: the reply can only
+  // be written while the main thread is off the CPU, so every round
+  // switches the main thread out at least once (blocked or preempted).
+  constexpr int kRounds = 500;
   cpu_set_t one_cpu;
   CPU_ZERO(&one_cpu);
   CPU_SET(0, &one_cpu);
-  auto yield_loop = [&] {
-    sched_setaffinity(0, sizeof(one_cpu), &one_cpu);
-    for (int i = 0; i < 2000; ++i) sched_yield();
-  };
-  std::thread a(yield_loop), b(yield_loop);
-  a.join();
-  b.join();
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one_cpu), &one_cpu), 0);
+  int ping[2], pong[2];
+  ASSERT_EQ(pipe(ping), 0);
+  ASSERT_EQ(pipe(pong), 0);
+  std::thread echo([&] {
+    char c;
+    for (int i = 0; i < kRounds; ++i) {
+      if (read(ping[0], &c, 1) != 1 || write(pong[1], &c, 1) != 1) return;
+    }
+  });
+  char c = 'x';
+  for (int i = 0; i < kRounds; ++i) {
+    ASSERT_EQ(write(ping[1], &c, 1), 1);
+    ASSERT_EQ(read(pong[0], &c, 1), 1);
+  }
+  echo.join();
+  for (int fd : {ping[0], ping[1], pong[0], pong[1]}) close(fd);
 
   const uint64_t mine = skel->bss->switches_out;
   const uint64_t total = skel->bss->switches_total;
   sched_switch_count::destroy(skel);
-  EXPECT_GT(mine, 100u);
+  EXPECT_GE(mine, static_cast<uint64_t>(kRounds));
   EXPECT_GE(total, mine);
 }
 
