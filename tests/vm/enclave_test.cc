@@ -28,11 +28,18 @@
 #include "lib/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
+#include "tests/vm/vm_helpers.h"
 
 namespace ghost {
 namespace {
 
 using ::ghost::testing::BlockedChild;
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::ErrnoCode;
+using ::ghost::testing::MoveToCfs;
+using ::ghost::testing::PinTo;
+using ::ghost::testing::ReapWithin;
+using ::ghost::testing::RunAsNobody;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -43,19 +50,6 @@ constexpr char kMount[] = GHOSTFS_MOUNT_POINT;
 bool Exists(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0;
-}
-
-absl::StatusCode ErrnoCode(int err) { return absl::ErrnoToStatusCode(err); }
-
-// Destroys every enclave left behind, so one failing test cannot break the
-// next ones.
-void DestroyAllEnclaves() {
-  absl::StatusOr<std::vector<unsigned int>> ids = ListEnclaveIds(kMount);
-  if (!ids.ok()) return;
-  for (unsigned int id : *ids) {
-    (void)WriteGhostfsFile(std::string(kMount) + "/ctl",
-                           absl::StrCat("destroy ", id));
-  }
 }
 
 class EnclaveTest : public ::testing::Test {
@@ -73,19 +67,10 @@ class EnclaveTest : public ::testing::Test {
   }
 };
 
-// Runs the calling thread on `cpu` only; returns the previous mask.
-cpu_set_t PinTo(int cpu) {
-  cpu_set_t old, one;
-  sched_getaffinity(0, sizeof(old), &old);
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
-  sched_setaffinity(0, sizeof(one), &one);
-  return old;
-}
-
 TEST_F(EnclaveTest, CreateMakesTheDirectoryWithItsFiles) {
   Enclave e = MustCreate(1);
-  for (const char* file : {"ctl", "cpulist", "tasks", "status"}) {
+  for (const char* file : {"ctl", "cpulist", "tasks", "status", "stats",
+                           "sw_regions/sw_0"}) {
     EXPECT_TRUE(Exists(e.dir() + "/" + file)) << file;
   }
   absl::StatusOr<std::string> status = e.StatusText();
@@ -106,6 +91,9 @@ TEST_F(EnclaveTest, FileModesFollowK17) {
   EXPECT_EQ(mode(e.dir() + "/cpulist"), 0644u);
   EXPECT_EQ(mode(e.dir() + "/tasks"), 0666u);
   EXPECT_EQ(mode(e.dir() + "/status"), 0444u);
+  EXPECT_EQ(mode(e.dir() + "/stats"), 0444u);
+  EXPECT_EQ(mode(e.dir() + "/sw_regions"), 0500u);
+  EXPECT_EQ(mode(e.dir() + "/sw_regions/sw_0"), 0400u);
 }
 
 TEST_F(EnclaveTest, CreatingAnExistingIdFailsWithEexist) {
@@ -308,20 +296,6 @@ TEST_F(EnclaveTest, BadTidsAreRefused) {
 // rescued (moved back to CFS) and retried.
 constexpr int kAttempts = 10;
 
-// Waits up to `limit` for `pid` to exit; returns true and its status if so.
-bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (waitpid(pid, status, WNOHANG) == pid) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return false;
-}
-
-void MoveToCfs(pid_t pid) {
-  struct sched_param param = {.sched_priority = 0};
-  sched_setscheduler(pid, SCHED_OTHER, &param);
-}
 
 TEST_F(EnclaveTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
   Enclave e = MustCreate(1);
@@ -410,17 +384,6 @@ TEST_F(EnclaveTest, AGhostThreadThatExitsLeavesTheEnclave) {
                         "long enough to exit";
 }
 
-// Runs `body` in a child process with uid/gid 65534; returns its exit code.
-int RunAsNobody(const std::function<int()>& body) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
-    _exit(body());
-  }
-  int status;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
-}
 
 TEST_F(EnclaveTest, NonRootCannotCreateAnEnclave) {
   const int rc = RunAsNobody([] {

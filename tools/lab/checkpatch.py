@@ -15,7 +15,10 @@ _FILE = re.compile(r"FILE: ([^:]+):\d+:")
 
 
 def read_allowlist(text):
-    """{(file, TYPE)} from the allowlist's `<file> <TYPE>  # why` lines."""
+    """{(file, TYPE)} from the allowlist's `<file> <TYPE>  # why` lines.
+
+    `-` as the file stands for findings about the patch as a whole.
+    """
     allowed = set()
     for raw in text.splitlines():
         line = raw.split("#", 1)[0].split()
@@ -41,7 +44,7 @@ def findings(output):
 
 
 def unexpected(output, allowed):
-    return [f for f in findings(output) if (f[2], f[1]) not in allowed]
+    return [f for f in findings(output) if (f[2] or "-", f[1]) not in allowed]
 
 
 def check_all():

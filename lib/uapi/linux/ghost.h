@@ -3,8 +3,8 @@
  * ghost: delegate thread scheduling to userspace agents.
  *
  * The userspace ABI of the ghost scheduling class: the control filesystem
- * (ghostfs, mounted at /sys/fs/ghost), and, in later revisions, the shared
- * memory layouts and the ghost_run() system call.
+ * (ghostfs, mounted at /sys/fs/ghost), the shared memory layouts and the
+ * ghost_run() system call.
  *
  * Every incompatible change bumps GHOST_ABI_VERSION. The running kernel's
  * version is readable from /sys/fs/ghost/version; an agent built against a
@@ -30,5 +30,207 @@
 
 /* Where ghostfs is mounted by convention. */
 #define GHOSTFS_MOUNT_POINT	"/sys/fs/ghost"
+
+/* ---------------------------------------------------------------------- */
+/* Status words                                                             */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Every thread of an enclave has one status word, in a region that agents
+ * map read-only from enclave_<id>/sw_regions/sw_<region>. The kernel writes
+ * a word with the thread's runqueue lock held; each field is naturally
+ * aligned and written whole, so a reader sees old or new values, never a
+ * mix within one field. @barrier is written after the message it numbers
+ * has been queued.
+ */
+struct ghost_status_word {
+	__u32	barrier;	/* sequence number of the latest message */
+	__u32	flags;		/* GHOST_SW_F_* */
+	__u64	gtid;		/* the thread's gtid */
+	__u64	switch_time;	/* CLOCK_MONOTONIC ns of the last switch */
+	__u64	runtime;	/* CPU time used, ns */
+};
+
+#define GHOST_SW_F_INUSE	(1U << 0)	/* the word describes a thread */
+#define GHOST_SW_F_CANFREE	(1U << 1)	/* it died or left: free the word */
+#define GHOST_SW_F_ONCPU	(1U << 2)	/* it is running */
+#define GHOST_SW_F_RUNNABLE	(1U << 3)	/* it is runnable */
+#define GHOST_SW_F_BOOSTED	(1U << 4)	/* priority-inherited into RT */
+
+/* Words in one region (sw_regions/sw_<n> is this many words long). */
+#define GHOST_SW_REGION_WORDS	16384
+
+/* ---------------------------------------------------------------------- */
+/* Messages and queues                                                      */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Every event of a ghost thread becomes a message, in order, on the queue
+ * the thread is associated with. NEW is always a thread's first message;
+ * DEPARTED or DEAD its last. BLOCKED, YIELD and PREEMPTED are produced when
+ * the thread is switched out, so an agent never sees a thread as off the
+ * CPU while it still runs there.
+ */
+enum ghost_msg_type {
+	GHOST_MSG_NEW			= 1,	/* entered (or born in) the enclave */
+	GHOST_MSG_WAKEUP		= 2,	/* became runnable */
+	GHOST_MSG_BLOCKED		= 3,	/* blocked, off the CPU */
+	GHOST_MSG_YIELD			= 4,	/* yielded, off the CPU */
+	GHOST_MSG_PREEMPTED		= 5,	/* preempted, off the CPU */
+	GHOST_MSG_AFFINITY_CHANGED	= 6,	/* its allowed CPUs changed */
+	GHOST_MSG_PRIORITY_CHANGED	= 7,	/* its nice value changed */
+	GHOST_MSG_DEPARTED		= 8,	/* left the enclave (last) */
+	GHOST_MSG_DEAD			= 9,	/* exited (last) */
+};
+
+#define GHOST_MSG_F_RUNNABLE	(1U << 0)	/* NEW: the thread is runnable */
+#define GHOST_MSG_F_ON_CPU	(1U << 1)	/* NEW, DEPARTED: it runs on @cpu */
+#define GHOST_MSG_F_FORKED	(1U << 2)	/* NEW: born in the enclave */
+
+/* One message: a fixed 64-byte slot of a queue's ring. */
+struct ghost_msg {
+	__u16	type;		/* enum ghost_msg_type */
+	__u16	flags;		/* GHOST_MSG_F_* */
+	__u32	seqnum;		/* the thread's sequence number, from 1 */
+	__u64	gtid;		/* the thread */
+	__u64	runtime;	/* its CPU time so far, ns */
+	__u64	time;		/* CLOCK_MONOTONIC ns of the event */
+	__s32	cpu;		/* the thread's CPU at the event */
+	__s32	nice;		/* its nice value */
+	__u32	sw_region;	/* where its status word is */
+	__u32	sw_index;
+	__u64	reserved[2];
+};
+
+/*
+ * A queue is a ring of messages in memory shared with the agent, which maps
+ * the queue's fd (MAP_SHARED, from offset 0, GHOST_QUEUE_HDR_BYTES plus
+ * nelems * sizeof(struct ghost_msg), page aligned). The header's cache
+ * lines separate what the kernel writes from what the agent writes.
+ *
+ * The kernel writes message number n (from 0) into slot n % nelems, then
+ * advances @head (release). The agent reads slots from @tail up to @head
+ * and then advances @tail (release). When head - tail == nelems the ring is
+ * full: the message is dropped and @overflow rises; the thread's status
+ * word barrier still advances, so the agent can tell it missed a message.
+ * A bad @tail makes the kernel drop messages, never write outside the ring.
+ */
+struct ghost_queue_header {
+	/* Constant. */
+	__u32	version;	/* GHOST_ABI_VERSION */
+	__u32	nelems;		/* slots in the ring, a power of two */
+	__u32	start;		/* offset of the ring from the header */
+	__u32	reserved0[13];
+	/* Written by the kernel. */
+	__u32	head;		/* messages produced */
+	__u32	reserved1;
+	__u64	overflow;	/* messages dropped because the ring was full */
+	__u64	reserved2[6];
+	/* Written by the agent. */
+	__u32	tail;		/* messages consumed */
+	__u32	reserved3[15];
+};
+
+#define GHOST_QUEUE_HDR_BYTES		4096
+#define GHOST_QUEUE_MIN_ELEMS		16
+#define GHOST_QUEUE_MAX_ELEMS		65536
+#define GHOST_QUEUE_MAX_WAKEUP_CPUS	8
+
+/* ---------------------------------------------------------------------- */
+/* The ghost_run() system call                                              */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * long ghost_run(unsigned int op, void *arg, unsigned int size);
+ *
+ * @arg points to the argument structure of @op and @size is its size as the
+ * caller knows it. A caller built against an older, shorter structure is
+ * accepted; a larger one only if the bytes the kernel does not know are
+ * zero (else E2BIG). Output fields are written back into @arg.
+ *
+ * Errors common to all operations: EINVAL (unknown @op, reserved field not
+ * zero, @size too small), EFAULT (@arg unreadable), EBADF (an fd argument
+ * is not what the operation needs), ENODEV (the enclave is being
+ * destroyed), EPERM (the caller lacks CAP_SYS_NICE where required).
+ */
+#if defined(__x86_64__) && !defined(__NR_ghost_run)
+#define __NR_ghost_run		470
+#endif
+
+enum ghost_run_op {
+	GHOST_OP_GET_GTID	= 1,	/* struct ghost_gtid_args */
+	GHOST_OP_SW_INFO	= 2,	/* struct ghost_sw_args */
+	GHOST_OP_SW_FREE	= 3,	/* struct ghost_sw_args */
+	GHOST_OP_CREATE_QUEUE	= 4,	/* struct ghost_create_queue_args */
+	GHOST_OP_ASSOC_QUEUE	= 5,	/* struct ghost_assoc_queue_args */
+	GHOST_OP_CONFIG_QUEUE_WAKEUP = 6, /* struct ghost_queue_wakeup_args */
+};
+
+/*
+ * GHOST_OP_GET_GTID: the gtid of thread @tid (0: the caller), which needs
+ * no privilege. ESRCH if there is no such thread.
+ */
+struct ghost_gtid_args {
+	__s32	tid;		/* in */
+	__u32	reserved;	/* must be 0 */
+	__u64	gtid;		/* out */
+};
+
+/*
+ * GHOST_OP_SW_INFO: where the status word of @gtid is (ENOENT if the
+ * enclave has none). GHOST_OP_SW_FREE: free the word at @region/@index,
+ * whose thread died or departed (EBUSY while it is a member, ENOENT if the
+ * word is free already). Both need CAP_SYS_NICE. @enclave_fd is an open
+ * enclave_<id> directory.
+ */
+struct ghost_sw_args {
+	__s32	enclave_fd;	/* in */
+	__u32	region;		/* SW_INFO: out; SW_FREE: in */
+	__u32	index;		/* SW_INFO: out; SW_FREE: in */
+	__u32	reserved;	/* must be 0 */
+	__u64	gtid;		/* SW_INFO: in */
+};
+
+/*
+ * GHOST_OP_CREATE_QUEUE: a new queue of @nelems messages (a power of two
+ * from GHOST_QUEUE_MIN_ELEMS to GHOST_QUEUE_MAX_ELEMS) for the enclave
+ * whose directory @enclave_fd is open on. Returns the queue's fd (close on
+ * exec), to mmap. With GHOST_QUEUE_F_DEFAULT it becomes the enclave's
+ * default queue, replacing the previous one: every thread not associated
+ * with another queue sends its messages there. Needs CAP_SYS_NICE.
+ */
+#define GHOST_QUEUE_F_DEFAULT	(1U << 0)
+
+struct ghost_create_queue_args {
+	__s32	enclave_fd;	/* in */
+	__u32	nelems;		/* in */
+	__u32	flags;		/* in: GHOST_QUEUE_F_* */
+	__u32	reserved;	/* must be 0 */
+	__u64	map_size;	/* out: bytes to mmap */
+};
+
+/*
+ * GHOST_OP_ASSOC_QUEUE: from now on, thread @gtid sends its messages to
+ * @queue_fd. Succeeds only if @barrier is the thread's latest sequence
+ * number, so that no message is left unseen on the old queue: ESTALE
+ * otherwise. ENOENT if @gtid is not a thread of the queue's enclave.
+ * Needs CAP_SYS_NICE.
+ */
+struct ghost_assoc_queue_args {
+	__s32	queue_fd;	/* in */
+	__u32	barrier;	/* in */
+	__u64	gtid;		/* in */
+};
+
+/*
+ * GHOST_OP_CONFIG_QUEUE_WAKEUP: the agent CPUs to wake when a message
+ * arrives on @queue_fd (none: nobody is woken, the agent polls). Every CPU
+ * must belong to the queue's enclave (EINVAL). Needs CAP_SYS_NICE.
+ */
+struct ghost_queue_wakeup_args {
+	__s32	queue_fd;	/* in */
+	__u32	nr_cpus;	/* in: at most GHOST_QUEUE_MAX_WAKEUP_CPUS */
+	__s32	cpus[GHOST_QUEUE_MAX_WAKEUP_CPUS];	/* in */
+};
 
 #endif /* _UAPI_LINUX_GHOST_H */

@@ -28,6 +28,18 @@ class CheckpatchTest(unittest.TestCase):
         bad = checkpatch.unexpected(_OUTPUT, allowed)
         self.assertEqual([f[1] for f in bad], ["LONG_LINE"])
 
+    def test_dash_allows_findings_without_a_file(self):
+        output = ("WARNING:FILE_PATH_CHANGES: added, moved or deleted file(s),"
+                  " does MAINTAINERS need updating?\n#12: \nnew file mode"
+                  " 100644\n\n" + _OUTPUT)
+        self.assertEqual(
+            [f[1] for f in checkpatch.unexpected(output, set())],
+            ["FILE_PATH_CHANGES", "SPACING", "LONG_LINE"])
+        allowed = checkpatch.read_allowlist("- FILE_PATH_CHANGES  # why\n")
+        self.assertEqual(
+            [f[1] for f in checkpatch.unexpected(output, allowed)],
+            ["SPACING", "LONG_LINE"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,67 @@
+#include "lib/ghost_run.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "lib/errno_status.h"
+
+namespace ghost {
+
+absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
+                              absl::string_view what) {
+  const long ret = syscall(__NR_ghost_run, op, arg, size);
+  if (ret >= 0) return ret;
+  const int err = errno;
+  switch (err) {
+    case ENOSYS:
+      return ErrnoStatus(err, what,
+                         " (this kernel has no ghost_run(): boot a ghost "
+                         "kernel, e.g. `tools/ghost lab shell`)");
+    case EPERM:
+      return ErrnoStatus(err, what, " (needs CAP_SYS_NICE: run as root)");
+    case ENODEV:
+      return ErrnoStatus(err, what, " (the enclave is being destroyed)");
+    default:
+      return ErrnoStatus(err, what);
+  }
+}
+
+absl::StatusOr<uint64_t> GetGtid(pid_t tid) {
+  ghost_gtid_args args = {.tid = tid};
+  absl::StatusOr<long> ret = GhostRun(GHOST_OP_GET_GTID, &args, sizeof(args),
+                                      absl::StrCat("gtid of thread ", tid));
+  if (!ret.ok()) return ret.status();
+  return args.gtid;
+}
+
+absl::StatusOr<StatusWordLocation> FindStatusWord(int enclave_fd,
+                                                  uint64_t gtid) {
+  ghost_sw_args args = {.enclave_fd = enclave_fd, .gtid = gtid};
+  absl::StatusOr<long> ret =
+      GhostRun(GHOST_OP_SW_INFO, &args, sizeof(args),
+               absl::StrCat("status word of gtid ", gtid));
+  if (!ret.ok()) return ret.status();
+  return StatusWordLocation{args.region, args.index};
+}
+
+absl::Status FreeStatusWord(int enclave_fd, StatusWordLocation where) {
+  ghost_sw_args args = {
+      .enclave_fd = enclave_fd, .region = where.region, .index = where.index};
+  return GhostRun(GHOST_OP_SW_FREE, &args, sizeof(args),
+                  absl::StrCat("free status word ", where.region, "/",
+                               where.index))
+      .status();
+}
+
+absl::StatusOr<Fd> OpenEnclaveDir(const std::string& dir) {
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", dir));
+  return Fd(fd);
+}
+
+}  // namespace ghost

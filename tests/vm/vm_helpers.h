@@ -1,0 +1,77 @@
+// Small helpers shared by the VM tests.
+#ifndef GHOST_TESTS_VM_VM_HELPERS_H_
+#define GHOST_TESTS_VM_VM_HELPERS_H_
+
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "lib/enclave.h"
+#include "lib/uapi/linux/ghost.h"
+
+namespace ghost::testing {
+
+inline absl::StatusCode ErrnoCode(int err) {
+  return absl::ErrnoToStatusCode(err);
+}
+
+// Destroys every enclave left behind, so one failing test cannot break the
+// next ones.
+inline void DestroyAllEnclaves() {
+  const std::string mount = GHOSTFS_MOUNT_POINT;
+  absl::StatusOr<std::vector<unsigned int>> ids = ListEnclaveIds(mount);
+  if (!ids.ok()) return;
+  for (unsigned int id : *ids) {
+    (void)WriteGhostfsFile(mount + "/ctl", absl::StrCat("destroy ", id));
+  }
+}
+
+// Runs the calling thread on `cpu` only; returns the previous mask.
+inline cpu_set_t PinTo(int cpu) {
+  cpu_set_t old, one;
+  sched_getaffinity(0, sizeof(old), &old);
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  sched_setaffinity(0, sizeof(one), &one);
+  return old;
+}
+
+// Takes a thread out of ghost (it runs again under CFS).
+inline void MoveToCfs(pid_t pid) {
+  struct sched_param param = {.sched_priority = 0};
+  sched_setscheduler(pid, SCHED_OTHER, &param);
+}
+
+// Waits up to `limit` for `pid` to exit; returns true and its status if so.
+inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
+  const absl::Time end = absl::Now() + limit;
+  while (absl::Now() < end) {
+    if (waitpid(pid, status, WNOHANG) == pid) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return false;
+}
+
+// Runs `body` in a child process with uid/gid 65534; returns its exit code.
+inline int RunAsNobody(const std::function<int()>& body) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
+    _exit(body());
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 101;
+}
+
+}  // namespace ghost::testing
+
+#endif  // GHOST_TESTS_VM_VM_HELPERS_H_
