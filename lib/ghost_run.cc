@@ -64,4 +64,46 @@ absl::StatusOr<Fd> OpenEnclaveDir(const std::string& dir) {
   return Fd(fd);
 }
 
+absl::StatusOr<uint32_t> AttachAgent(int enclave_fd, int cpu) {
+  ghost_agent_attach_args args = {.enclave_fd = enclave_fd, .cpu = cpu};
+  absl::StatusOr<long> ret =
+      GhostRun(GHOST_OP_AGENT_ATTACH, &args, sizeof(args),
+               absl::StrCat("become the agent of CPU ", cpu));
+  if (!ret.ok()) return ret.status();
+  return args.sw_index;
+}
+
+absl::StatusOr<int> Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
+                           uint32_t agent_barrier) {
+  ghost_commit_args args = {
+      .cpus = reinterpret_cast<uint64_t>(cpus),
+      .nr_cpus = nr_cpus,
+      .flags = flags,
+      .agent_barrier = agent_barrier,
+  };
+  absl::StatusOr<long> ret =
+      GhostRun(GHOST_OP_COMMIT, &args, sizeof(args), "commit");
+  if (!ret.ok()) return ret.status();
+  return static_cast<int>(*ret);
+}
+
+absl::Status BlockAgent(uint32_t agent_barrier) {
+  ghost_agent_block_args args = {.agent_barrier = agent_barrier};
+  if (syscall(__NR_ghost_run, GHOST_OP_AGENT_BLOCK, &args, sizeof(args)) ==
+      0) {
+    return absl::OkStatus();
+  }
+  if (errno == ESTALE) {
+    return absl::FailedPreconditionError("agent barrier is stale");
+  }
+  return ErrnoStatus(errno, "agent block");
+}
+
+absl::Status PingAgent(int cpu) {
+  ghost_agent_ping_args args = {.cpu = cpu};
+  return GhostRun(GHOST_OP_AGENT_PING, &args, sizeof(args),
+                  absl::StrCat("ping the agent of CPU ", cpu))
+      .status();
+}
+
 }  // namespace ghost

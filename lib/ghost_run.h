@@ -40,6 +40,23 @@ absl::Status FreeStatusWord(int enclave_fd, StatusWordLocation where);
 // need.
 absl::StatusOr<Fd> OpenEnclaveDir(const std::string& dir);
 
+// The calling thread becomes the agent of `cpu` (pinned there); returns the
+// index of its status word, whose barrier is the agent barrier.
+absl::StatusOr<uint32_t> AttachAgent(int enclave_fd, int cpu);
+
+// Commits the READY transactions of `cpus` (GHOST_COMMIT_F_* in `flags`);
+// returns how many completed. With GHOST_COMMIT_F_BLOCK the agent then
+// sleeps as BlockAgent() does.
+absl::StatusOr<int> Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
+                           uint32_t agent_barrier = 0);
+
+// Sleeps until an event for the calling agent's CPU. Returns
+// FailedPrecondition at once if `agent_barrier` is stale (look again).
+absl::Status BlockAgent(uint32_t agent_barrier);
+
+// Wakes the agent of `cpu`.
+absl::Status PingAgent(int cpu);
+
 }  // namespace ghost
 
 #endif  // GHOST_LIB_GHOST_RUN_H_

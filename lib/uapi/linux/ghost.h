@@ -56,6 +56,7 @@ struct ghost_status_word {
 #define GHOST_SW_F_ONCPU	(1U << 2)	/* it is running */
 #define GHOST_SW_F_RUNNABLE	(1U << 3)	/* it is runnable */
 #define GHOST_SW_F_BOOSTED	(1U << 4)	/* priority-inherited into RT */
+#define GHOST_SW_F_AGENT	(1U << 5)	/* the word of a CPU's agent */
 
 /* Words in one region (sw_regions/sw_<n> is this many words long). */
 #define GHOST_SW_REGION_WORDS	16384
@@ -137,6 +138,62 @@ struct ghost_queue_header {
 #define GHOST_QUEUE_MAX_WAKEUP_CPUS	8
 
 /* ---------------------------------------------------------------------- */
+/* Transactions (enclave_<id>/cpu_data)                                     */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * cpu_data holds one struct ghost_txn per possible CPU, indexed by CPU
+ * number, mapped read-write (MAP_SHARED) by agents. An agent fills in the
+ * transaction of a CPU and sets @state to GHOST_TXN_READY (release); a
+ * commit (GHOST_OP_COMMIT) claims it (READY -> CLAIMED), validates it and
+ * writes a result (>= GHOST_TXN_COMPLETE, release), after which the slot
+ * is the agent's again.
+ */
+enum ghost_txn_state {
+	GHOST_TXN_IDLE			= 0,	/* the agent's */
+	GHOST_TXN_READY			= 1,	/* to be committed */
+	GHOST_TXN_CLAIMED		= 2,	/* being committed */
+
+	GHOST_TXN_COMPLETE		= 16,	/* done: the target is latched */
+	GHOST_TXN_TARGET_NOT_FOUND	= 17,	/* no such thread in the enclave */
+	GHOST_TXN_TARGET_STALE		= 18,	/* task_barrier is not its latest */
+	GHOST_TXN_TARGET_NOT_RUNNABLE	= 19,	/* it is blocked */
+	GHOST_TXN_TARGET_ONCPU		= 20,	/* it runs on another CPU */
+	GHOST_TXN_AGENT_STALE		= 21,	/* agent_barrier is not the latest */
+	GHOST_TXN_CPU_NOT_ALLOWED	= 22,	/* outside the thread's affinity */
+	GHOST_TXN_CPU_NOT_IN_ENCLAVE	= 23,	/* or offline */
+	GHOST_TXN_INVALID		= 24,	/* bad run flags */
+	GHOST_TXN_POISONED		= 25,	/* another member of its group failed */
+	GHOST_TXN_NO_AGENT		= 26,	/* the CPU's agent went away */
+};
+
+#define GHOST_TXN_NR_RESULTS	11	/* COMPLETE .. NO_AGENT */
+
+/* Targets besides gtids. */
+#define GHOST_GTID_NONE		0ULL	/* latch nothing: the CPU goes idle */
+
+/* run_flags: when the latched thread leaves the CPU, wake the CPU's agent. */
+#define GHOST_RUN_F_WAKE_ON_BLOCK	(1U << 0)
+#define GHOST_RUN_F_WAKE_ON_YIELD	(1U << 1)
+#define GHOST_RUN_F_WAKE_ON_PREEMPT	(1U << 2)
+/* No PREEMPTED message for a ghost thread this latch takes the CPU from. */
+#define GHOST_RUN_F_ELIDE_PREEMPT	(1U << 3)
+#define GHOST_RUN_F_ALL			0xf
+
+struct ghost_txn {
+	__s32	state;		/* enum ghost_txn_state */
+	__u32	cpu;		/* this slot's CPU (constant) */
+	__u64	gtid;		/* the thread to run, or GHOST_GTID_NONE */
+	__u32	task_barrier;	/* the thread's latest sequence number */
+	__u32	agent_barrier;	/* local commits: the agent's barrier */
+	__u32	run_flags;	/* GHOST_RUN_F_* */
+	__u32	reserved0;
+	__u64	commit_time;	/* CLOCK_MONOTONIC ns of the result */
+	__u64	cpu_seqnum;	/* latches on this CPU so far */
+	__u64	reserved[3];
+};
+
+/* ---------------------------------------------------------------------- */
 /* The ghost_run() system call                                              */
 /* ---------------------------------------------------------------------- */
 
@@ -164,6 +221,10 @@ enum ghost_run_op {
 	GHOST_OP_CREATE_QUEUE	= 4,	/* struct ghost_create_queue_args */
 	GHOST_OP_ASSOC_QUEUE	= 5,	/* struct ghost_assoc_queue_args */
 	GHOST_OP_CONFIG_QUEUE_WAKEUP = 6, /* struct ghost_queue_wakeup_args */
+	GHOST_OP_AGENT_ATTACH	= 7,	/* struct ghost_agent_attach_args */
+	GHOST_OP_COMMIT		= 8,	/* struct ghost_commit_args */
+	GHOST_OP_AGENT_BLOCK	= 9,	/* struct ghost_agent_block_args */
+	GHOST_OP_AGENT_PING	= 10,	/* struct ghost_agent_ping_args */
 };
 
 /*
@@ -231,6 +292,72 @@ struct ghost_queue_wakeup_args {
 	__s32	queue_fd;	/* in */
 	__u32	nr_cpus;	/* in: at most GHOST_QUEUE_MAX_WAKEUP_CPUS */
 	__s32	cpus[GHOST_QUEUE_MAX_WAKEUP_CPUS];	/* in */
+};
+
+/*
+ * GHOST_OP_AGENT_ATTACH: the calling thread becomes the agent of @cpu in
+ * the enclave open at @enclave_fd. It is moved to @cpu and pinned there
+ * (sched_setaffinity() then fails with EINVAL), joins the enclave as a
+ * ghost thread that the agent class runs ahead of every other class but
+ * stop, and its status word (GHOST_SW_F_AGENT) carries the agent barrier.
+ * Leaving ghost (sched_setscheduler) or exiting detaches it; a thread it
+ * had latched goes back to runnable with a PREEMPTED message. EBUSY if
+ * @cpu has an agent or the caller is a ghost thread already, EINVAL if @cpu
+ * is not the enclave's. Needs CAP_SYS_NICE.
+ */
+struct ghost_agent_attach_args {
+	__s32	enclave_fd;	/* in */
+	__s32	cpu;		/* in */
+	__u32	sw_index;	/* out: the agent's status word */
+	__u32	reserved;	/* must be 0 */
+};
+
+/*
+ * GHOST_OP_COMMIT: commit the READY transactions of the @nr_cpus CPUs
+ * listed at @cpus. Each gets its result in its slot; slots that were not
+ * READY are left alone. The CPUs that latched something are rescheduled
+ * in one round of IPIs after all commits. With GHOST_COMMIT_F_SYNC_GROUP
+ * the commit is all-or-nothing: if any slot is not READY or fails, no
+ * CPU latches anything, and the others get GHOST_TXN_POISONED.
+ * With GHOST_COMMIT_F_BLOCK the calling agent then blocks as
+ * GHOST_OP_AGENT_BLOCK does with @agent_barrier, letting its own CPU run
+ * what it latched. Returns the number of transactions that completed.
+ * Only agents may commit (EPERM), and only CPUs of their enclave
+ * (GHOST_TXN_CPU_NOT_IN_ENCLAVE); at most 4096 CPUs per call (EINVAL).
+ */
+#define GHOST_COMMIT_F_SYNC_GROUP	(1U << 0)
+#define GHOST_COMMIT_F_BLOCK		(1U << 1)
+
+struct ghost_commit_args {
+	__u64	cpus;		/* in: pointer to __s32[nr_cpus] */
+	__u32	nr_cpus;	/* in */
+	__u32	flags;		/* in: GHOST_COMMIT_F_* */
+	__u32	agent_barrier;	/* in: for GHOST_COMMIT_F_BLOCK */
+	__u32	reserved;	/* must be 0 */
+};
+
+/*
+ * GHOST_OP_AGENT_BLOCK: the calling agent sleeps until an event for its
+ * CPU: a message on a queue that wakes this CPU, a ping, its latched
+ * thread leaving the CPU with a GHOST_RUN_F_WAKE_* flag, or a signal.
+ * Every such event first advances the agent's barrier (its status word's
+ * barrier), so no wakeup is lost: if @agent_barrier is not the latest,
+ * the call returns ESTALE at once. EINTR on a signal; EINVAL if the
+ * caller is not an agent.
+ */
+struct ghost_agent_block_args {
+	__u32	agent_barrier;	/* in */
+	__u32	reserved;	/* must be 0 */
+};
+
+/*
+ * GHOST_OP_AGENT_PING: wake the agent of @cpu. The caller must be an agent
+ * of the same enclave or a thread of the agent's process (EPERM). ENOENT
+ * if @cpu has no agent.
+ */
+struct ghost_agent_ping_args {
+	__s32	cpu;		/* in */
+	__u32	reserved;	/* must be 0 */
 };
 
 #endif /* _UAPI_LINUX_GHOST_H */

@@ -1,0 +1,89 @@
+// FifoTestAgent: the smallest real agent, for the VM tests. One thread,
+// attached as the agent of one enclave CPU, runs the enclave's runnable
+// threads there first-come first-served through transactions, blocking in
+// ghost_run() whenever it has nothing to do.
+//
+// It checks the kernel as it goes: every thread's messages must start with
+// NEW, be numbered without gaps, and end with DEAD or DEPARTED. Tests read
+// the counters and the problems it saw.
+#ifndef GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
+#define GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/cpu_data_region.h"
+#include "lib/enclave.h"
+#include "lib/fd.h"
+#include "lib/message_queue.h"
+#include "lib/status_word_region.h"
+
+namespace ghost::testing {
+
+class FifoTestAgent {
+ public:
+  // The enclave must own `cpu` and have no default queue yet; the agent
+  // makes one that wakes `cpu`.
+  static absl::StatusOr<std::unique_ptr<FifoTestAgent>> Start(
+      const Enclave& enclave, int cpu);
+
+  // Stops the agent: it leaves ghost, and its CPU has no agent any more.
+  ~FifoTestAgent();
+
+  struct Counters {
+    uint64_t messages = 0;
+    uint64_t commits = 0;  // COMPLETE
+    std::map<std::string, uint64_t> failures;  // by result name
+    uint64_t threads_done = 0;                 // DEAD or DEPARTED seen
+    uint64_t dead_with_runtime = 0;            // DEAD with runtime > 0
+  };
+  Counters counters();
+
+  // Everything the agent found wrong in the kernel's messages.
+  std::vector<std::string> problems();
+
+  int cpu() const { return cpu_; }
+
+ private:
+  FifoTestAgent(const Enclave& enclave, int cpu);
+  void Run();
+  void Handle(const ghost_msg& msg);
+  void ScheduleOrBlock();
+
+  struct Thread {
+    uint32_t seq = 0;
+    bool queued = false;
+  };
+
+  const Enclave enclave_;
+  const int cpu_;
+  Fd dir_;
+  std::unique_ptr<MessageQueue> queue_;
+  std::unique_ptr<CpuDataRegion> cpu_data_;
+  std::unique_ptr<StatusWordRegion> words_;
+  uint32_t sw_index_ = 0;
+
+  // Agent-thread state.
+  std::map<uint64_t, Thread> threads_;
+  std::vector<uint64_t> fifo_;
+  uint64_t running_ = 0;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int> attached_{0};  // 1 ok, -1 failed
+  std::thread thread_;
+
+  absl::Mutex mu_;
+  Counters counters_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> problems_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ghost::testing
+
+#endif  // GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
