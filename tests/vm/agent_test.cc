@@ -433,6 +433,35 @@ TEST_F(AgentTest, BlockAndWakeNeverLoseAWakeup) {
   EXPECT_EQ(seen.load(), kPings);
 }
 
+TEST_F(AgentTest, DestroyingTheEnclaveWakesASleepingAgent) {
+  absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave_->dir());
+  ASSERT_TRUE(dir.ok());
+  std::atomic<bool> attached{false};
+  std::atomic<bool> returned{false};
+  absl::Status after;
+  std::thread agent([&] {
+    absl::StatusOr<uint32_t> sw = AttachAgent(dir->get(), kAgentCpu);
+    ASSERT_TRUE(sw.ok()) << sw.status();
+    attached.store(true);
+    (void)BlockAgent(0);  // nothing else will ever wake it
+    returned.store(true);
+    after = BlockAgent(0);
+  });
+  while (!attached.load()) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(enclave_->Destroy().ok());
+  const absl::Time end = absl::Now() + absl::Seconds(10);
+  while (!returned.load() && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  if (!returned.load()) {
+    agent.detach();
+    FAIL() << "the agent is stranded in ghost_run()";
+  }
+  agent.join();
+  EXPECT_EQ(after.code(), ErrnoCode(EINVAL)) << "no longer an agent";
+}
+
 TEST_F(AgentTest, AStaleBarrierReturnsAtOnce) {
   absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave_->dir());
   ASSERT_TRUE(dir.ok());

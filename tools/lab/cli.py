@@ -109,6 +109,19 @@ def parser():
                    help="skip the lab self-tests (panic, hang)")
     p.set_defaults(func=testrun.run_tests)
 
+    p = labsub.add_parser(
+        "bench", help="microbenchmarks: ghost vs CFS in the same boot",
+        description="Boots the lab and measures local schedules, remote "
+                    "latches and message delivery against CFS context "
+                    "switches and wakeups; prints ratios and writes "
+                    "out/bench/microbench.json.")
+    _add_flavour(p)
+    _add_vm(p, timeout=600)
+    _add_no_deps(p)
+    p.add_argument("--rounds", type=int, default=2000,
+                   help="rounds per measurement (default 2000)")
+    p.set_defaults(func=testrun.run_bench)
+
     p = labsub.add_parser("deps", help="install missing apt packages",
                           description="Runs tools/lab/install-deps.sh.")
     p.set_defaults(func=_cmd_deps)

@@ -12,7 +12,8 @@ from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests
 from lab.progress import LabError, say, step
 from lab.tally import Tally
 
-VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl"]
+VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
+               "//experiments/microbench:ghost_microbench"]
 
 
 def install_deps():
@@ -167,3 +168,27 @@ def run_demo(args):
     result = qemu.run(image, initrd, DEMO_SCRIPT, paths.OUT / "vm" / "demo",
                       smp=args.smp, memory=args.memory, timeout=args.timeout)
     return qemu.report(result, "demo")
+
+
+def run_bench(args):
+    """Boots the lab and runs the microbenchmarks against CFS (one boot)."""
+    if not args.no_deps:
+        install_deps()
+    bazel.build(VM_BINARIES)
+    image = kernel.build(args.flavour)
+    initrd = build_initramfs(args.flavour)
+    step(f"bench: ghost vs CFS on the {args.flavour} kernel "
+         f"(-smp {args.smp}); ratios matter, absolute times do not")
+    command = (f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
+               "--json=/host/microbench.json")
+    run_dir = paths.OUT / "vm" / "bench"
+    result = qemu.run(image, initrd, command, run_dir, smp=args.smp,
+                      memory=args.memory, timeout=args.timeout)
+    rc = qemu.report(result, "bench")
+    produced = run_dir / "share" / "microbench.json"
+    if produced.exists():
+        target = paths.OUT / "bench" / "microbench.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(produced.read_text())
+        say(f"results: {target}")
+    return rc
