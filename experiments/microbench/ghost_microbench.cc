@@ -392,21 +392,40 @@ struct Row {
 
 int Main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  setvbuf(stdout, nullptr, _IONBF, 0);
   const int rounds = absl::GetFlag(FLAGS_rounds);
   if (absl::Status s = EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT); !s.ok()) {
     Die(s, "mount ghostfs");
   }
   Pin(0);
-  const double cfs_switch = CfsPingPong(rounds);
-  const double cfs_wake = CfsCrossCpuWakeup(rounds / 4);
+  auto measure = [](const char* what, auto fn) {
+    std::printf("measuring: %s\n", what);
+    return fn();
+  };
+  const double cfs_switch =
+      measure("CFS ping-pong", [&] { return CfsPingPong(rounds); });
+  const double cfs_wake = measure(
+      "CFS cross-CPU wakeup", [&] { return CfsCrossCpuWakeup(rounds / 4); });
   std::vector<Row> rows = {
-      {"local schedule round trip", GhostLocalSchedule(rounds), cfs_switch},
-      {"remote latch, 1 CPU", GhostRemoteLatch(rounds / 4, 1), cfs_wake},
-      {"remote latch, 2 CPUs in one commit", GhostRemoteLatch(rounds / 4, 2),
+      {"local schedule round trip",
+       measure("ghost local schedule",
+               [&] { return GhostLocalSchedule(rounds); }),
+       cfs_switch},
+      {"remote latch, 1 CPU",
+       measure("ghost remote latch x1",
+               [&] { return GhostRemoteLatch(rounds / 4, 1); }),
        cfs_wake},
-      {"message to a blocked agent", GhostMessageDelivery(rounds / 4, false),
+      {"remote latch, 2 CPUs in one commit",
+       measure("ghost remote latch x2",
+               [&] { return GhostRemoteLatch(rounds / 4, 2); }),
+       cfs_wake},
+      {"message to a blocked agent",
+       measure("message to a blocked agent",
+               [&] { return GhostMessageDelivery(rounds / 4, false); }),
        0},
-      {"message to a spinning agent", GhostMessageDelivery(rounds / 4, true),
+      {"message to a spinning agent",
+       measure("message to a spinning agent",
+               [&] { return GhostMessageDelivery(rounds / 4, true); }),
        0},
   };
   std::printf("%-38s %12s %12s %8s\n", "measurement", "ghost ns", "CFS ns",
