@@ -180,12 +180,24 @@ struct GhostThread {
   template <typename Body>
   void Start(Lab& lab, Body body) {
     thread = std::thread([this, body] {
+      // The main thread is pinned to CPU 0; ghost threads go anywhere.
+      cpu_set_t all;
+      CPU_ZERO(&all);
+      for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &all);
+      sched_setaffinity(0, sizeof(all), &all);
       tid.store(Gettid());
       while (gate.load() == 0) gate.wait(0);
       body();
     });
     while (tid.load() == 0) usleep(100);
-    usleep(1000);
+    // Move it in asleep: a running thread would keep its CPU (K2).
+    const std::string stat = absl::StrCat("/proc/self/task/", tid.load(),
+                                          "/stat");
+    for (int i = 0; i < 4000; ++i) {
+      absl::StatusOr<std::string> text = ReadGhostfsFile(stat);
+      if (text.ok() && text->find(") S ") != std::string::npos) break;
+      usleep(250);
+    }
     if (absl::Status s = lab.enclave->AddTask(tid.load()); !s.ok()) {
       Die(s, "move a thread in");
     }
@@ -211,6 +223,7 @@ double GhostLocalSchedule(int rounds) {
     if (!sw.ok()) Die(sw.status(), "attach");
     w.Go();
     uint32_t seq = 0;
+    int failures = 0;
     bool runnable = false;
     int done = 0;
     uint64_t start = 0;
@@ -236,9 +249,15 @@ double GhostLocalSchedule(int rounds) {
       CpuDataRegion::Fill(txn, w.gtid, seq, barrier, flags);
       const int cpu = kAgentCpu;
       (void)Commit(&cpu, 1, GHOST_COMMIT_F_BLOCK, barrier);
-      if (CpuDataRegion::Result(txn) == GHOST_TXN_COMPLETE) {
+      const int32_t r = CpuDataRegion::Result(txn);
+      if (r == GHOST_TXN_COMPLETE) {
         runnable = false;
         ++done;
+      } else if (r != GHOST_TXN_TARGET_STALE && r != GHOST_TXN_AGENT_STALE &&
+                 ++failures > 1000) {
+        std::fprintf(stderr, "ghost_microbench: local commit fails: %s\n",
+                     TxnResultName(r));
+        std::exit(1);
       }
     }
     result = double(NowNs() - start) / rounds;
