@@ -43,6 +43,10 @@ class MessageQueue {
   // The agent CPUs to wake on a message; empty: nobody (the agent polls).
   absl::Status SetWakeupCpus(absl::Span<const int> cpus);
 
+  // Sends the CPU messages of `cpu` (CPU_TICK, CPU_BUSY, CPU_AVAILABLE)
+  // here instead of to the default queue, until the CPU leaves the enclave.
+  absl::Status AssociateCpu(int cpu);
+
  private:
   MessageQueue(Fd fd, void* mapping, size_t size);
 

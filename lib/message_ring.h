@@ -87,6 +87,12 @@ class MessageRing {
   uint32_t tail_;  // our copy: only we write the shared tail
 };
 
+// CPU messages (TICK, BUSY, AVAILABLE) are about a CPU, not a thread: their
+// gtid is 0 and they carry no sequence number.
+inline bool IsCpuMessage(const ghost_msg& msg) {
+  return msg.type >= GHOST_MSG_CPU_TICK;
+}
+
 // The name of a message type, for logs and test failures ("NEW").
 inline const char* MessageTypeName(uint16_t type) {
   switch (type) {
@@ -108,6 +114,12 @@ inline const char* MessageTypeName(uint16_t type) {
       return "DEPARTED";
     case GHOST_MSG_DEAD:
       return "DEAD";
+    case GHOST_MSG_CPU_TICK:
+      return "CPU_TICK";
+    case GHOST_MSG_CPU_BUSY:
+      return "CPU_BUSY";
+    case GHOST_MSG_CPU_AVAILABLE:
+      return "CPU_AVAILABLE";
     default:
       return "UNKNOWN";
   }

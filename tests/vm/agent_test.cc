@@ -37,22 +37,12 @@ using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::FifoTestAgent;
 using ::ghost::testing::MoveToCfs;
+using ::ghost::testing::WaitUntilAsleep;
 using ::testing::IsEmpty;
 
 constexpr int kAgentCpu = 1;
 
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
-
-// Waits until thread `tid` sleeps: a thread moved in while it runs keeps
-// its CPU (K2), wherever that is.
-void WaitUntilAsleep(pid_t tid) {
-  const std::string path = absl::StrCat("/proc/self/task/", tid, "/stat");
-  for (int i = 0; i < 4000; ++i) {
-    absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
-    if (stat.ok() && stat->find(") S ") != std::string::npos) return;
-    absl::SleepFor(absl::Microseconds(250));
-  }
-}
 
 // Workers that wait at a gate, are moved into the enclave by the test,
 // then run `body` and count themselves done.

@@ -120,6 +120,16 @@ void FifoTestAgent::ScheduleOrBlock() {
 }
 
 void FifoTestAgent::Handle(const ghost_msg& msg) {
+  if (IsCpuMessage(msg)) {
+    absl::MutexLock lock(&mu_);
+    counters_.cpu_messages[MessageTypeName(msg.type)]++;
+    if (msg.gtid != 0 || msg.seqnum != 0) {
+      problems_.push_back(absl::StrCat(MessageTypeName(msg.type),
+                                       " has gtid ", msg.gtid, ", seq ",
+                                       msg.seqnum, ": expected 0, 0"));
+    }
+    return;
+  }
   Thread& t = threads_[msg.gtid];
   {
     absl::MutexLock lock(&mu_);

@@ -43,6 +43,7 @@ class FifoTestAgent {
     std::map<std::string, uint64_t> failures;  // by result name
     uint64_t threads_done = 0;                 // DEAD or DEPARTED seen
     uint64_t dead_with_runtime = 0;            // DEAD with runtime > 0
+    std::map<std::string, uint64_t> cpu_messages;  // by type name
   };
   Counters counters();
 

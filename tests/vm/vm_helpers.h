@@ -60,6 +60,17 @@ inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
   return false;
 }
 
+// Waits until thread `tid` of this process sleeps: a thread moved in while
+// it runs keeps its CPU (K2), wherever that is.
+inline void WaitUntilAsleep(pid_t tid) {
+  const std::string path = absl::StrCat("/proc/self/task/", tid, "/stat");
+  for (int i = 0; i < 4000; ++i) {
+    absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
+    if (stat.ok() && stat->find(") S ") != std::string::npos) return;
+    absl::SleepFor(absl::Microseconds(250));
+  }
+}
+
 // Runs `body` in a child process with uid/gid 65534; returns its exit code.
 inline int RunAsNobody(const std::function<int()>& body) {
   const pid_t pid = fork();

@@ -16,7 +16,7 @@
 #include <linux/types.h>
 
 /* The ABI version this header describes. */
-#define GHOST_ABI_VERSION	1
+#define GHOST_ABI_VERSION	2
 
 /*
  * The scheduling policy of ghost threads. A thread enters ghost only by
@@ -57,6 +57,8 @@ struct ghost_status_word {
 #define GHOST_SW_F_RUNNABLE	(1U << 3)	/* it is runnable */
 #define GHOST_SW_F_BOOSTED	(1U << 4)	/* priority-inherited into RT */
 #define GHOST_SW_F_AGENT	(1U << 5)	/* the word of a CPU's agent */
+/* An agent's word: a task of another class waits for the agent's CPU. */
+#define GHOST_SW_F_CPU_WANTED	(1U << 6)
 
 /* Words in one region (sw_regions/sw_<n> is this many words long). */
 #define GHOST_SW_REGION_WORDS	16384
@@ -82,6 +84,15 @@ enum ghost_msg_type {
 	GHOST_MSG_PRIORITY_CHANGED	= 7,	/* its nice value changed */
 	GHOST_MSG_DEPARTED		= 8,	/* left the enclave (last) */
 	GHOST_MSG_DEAD			= 9,	/* exited (last) */
+
+	/*
+	 * CPU messages: @gtid is 0 and @cpu says which CPU. They go to the
+	 * queue set for the CPU (GHOST_OP_ASSOC_CPU_QUEUE), else to the
+	 * enclave's default queue.
+	 */
+	GHOST_MSG_CPU_TICK		= 16,	/* a tick while a ghost thread ran */
+	GHOST_MSG_CPU_BUSY		= 17,	/* another class took the CPU */
+	GHOST_MSG_CPU_AVAILABLE		= 18,	/* ... and gave it back */
 };
 
 #define GHOST_MSG_F_RUNNABLE	(1U << 0)	/* NEW: the thread is runnable */
@@ -225,6 +236,7 @@ enum ghost_run_op {
 	GHOST_OP_COMMIT		= 8,	/* struct ghost_commit_args */
 	GHOST_OP_AGENT_BLOCK	= 9,	/* struct ghost_agent_block_args */
 	GHOST_OP_AGENT_PING	= 10,	/* struct ghost_agent_ping_args */
+	GHOST_OP_ASSOC_CPU_QUEUE = 11,	/* struct ghost_assoc_cpu_queue_args */
 };
 
 /*
@@ -358,6 +370,17 @@ struct ghost_agent_block_args {
 struct ghost_agent_ping_args {
 	__s32	cpu;		/* in */
 	__u32	reserved;	/* must be 0 */
+};
+
+/*
+ * GHOST_OP_ASSOC_CPU_QUEUE: the CPU messages of @cpu (TICK, BUSY,
+ * AVAILABLE) go to @queue_fd from now on, instead of the enclave's default
+ * queue; until @cpu leaves the enclave. EINVAL if @cpu is not a CPU of the
+ * queue's enclave. Needs CAP_SYS_NICE.
+ */
+struct ghost_assoc_cpu_queue_args {
+	__s32	queue_fd;	/* in */
+	__s32	cpu;		/* in */
 };
 
 #endif /* _UAPI_LINUX_GHOST_H */

@@ -1,0 +1,316 @@
+// What agents hear about their CPUs (KERNEL.md K3, K4, K7): CPU_BUSY and
+// CPU_AVAILABLE when another class takes and returns an enclave CPU, the
+// queue a CPU's messages go to, CPU_TICK on request, the agent's
+// CPU_WANTED flag, and the pollable agent_online file.
+#include <poll.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/enclave.h"
+#include "lib/fd.h"
+#include "lib/ghost_run.h"
+#include "lib/ghostfs_mount.h"
+#include "lib/message_queue.h"
+#include "lib/status_word_region.h"
+#include "lib/uapi/linux/ghost.h"
+#include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/vm_helpers.h"
+
+namespace ghost {
+namespace {
+
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::ErrnoCode;
+using ::ghost::testing::FifoTestAgent;
+using ::ghost::testing::MoveToCfs;
+using ::ghost::testing::WaitUntilAsleep;
+using ::testing::IsEmpty;
+
+constexpr int kCpu = 1;
+
+// Spins on `cpu` under CFS for `how_long`, in a thread of its own.
+void HogCpu(int cpu, absl::Duration how_long) {
+  std::thread hog([cpu, how_long] {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    sched_setaffinity(0, sizeof(one), &one);
+    const absl::Time end = absl::Now() + how_long;
+    while (absl::Now() < end) {
+    }
+  });
+  hog.join();
+}
+
+// The CPU messages of `cpu` in `queue`, oldest first (others are dropped).
+std::vector<ghost_msg> CpuMessages(MessageQueue& queue, int cpu) {
+  std::vector<ghost_msg> out;
+  ghost_msg msg;
+  while (queue.ring().Pop(&msg)) {
+    if (IsCpuMessage(msg) && msg.cpu == cpu) out.push_back(msg);
+  }
+  return out;
+}
+
+class CpuMsgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    DestroyAllEnclaves();
+    absl::StatusOr<Enclave> e = Enclave::Create(11);
+    ASSERT_TRUE(e.ok()) << e.status();
+    enclave_.emplace(*e);
+    ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
+    absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave_->dir());
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = std::move(*dir);
+  }
+  void TearDown() override { DestroyAllEnclaves(); }
+
+  std::unique_ptr<MessageQueue> NewQueue(MessageQueue::Kind kind) {
+    absl::StatusOr<MessageQueue> q =
+        MessageQueue::Create(dir_.get(), 1024, kind);
+    EXPECT_TRUE(q.ok()) << q.status();
+    return q.ok() ? std::make_unique<MessageQueue>(std::move(*q)) : nullptr;
+  }
+
+  std::string File(const std::string& name) {
+    return absl::StrCat(enclave_->dir(), "/", name);
+  }
+
+  std::optional<Enclave> enclave_;
+  Fd dir_;
+};
+
+TEST_F(CpuMsgTest, ACfsTaskOnAnEnclaveCpuIsBusyThenAvailable) {
+  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kDefault);
+  ASSERT_NE(queue, nullptr);
+  HogCpu(kCpu, absl::Milliseconds(100));
+  absl::SleepFor(absl::Milliseconds(20));
+  std::vector<ghost_msg> msgs = CpuMessages(*queue, kCpu);
+  // A kernel thread may have held the CPU when the queue was made.
+  if (!msgs.empty() && msgs.front().type == GHOST_MSG_CPU_AVAILABLE) {
+    msgs.erase(msgs.begin());
+  }
+  ASSERT_GE(msgs.size(), 2u) << "at least the hog's BUSY and AVAILABLE";
+  // Strictly alternating.
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    EXPECT_EQ(msgs[i].type, i % 2 == 0 ? GHOST_MSG_CPU_BUSY
+                                       : GHOST_MSG_CPU_AVAILABLE)
+        << "message " << i << " is " << MessageTypeName(msgs[i].type);
+    EXPECT_EQ(msgs[i].gtid, 0u);
+    EXPECT_EQ(msgs[i].seqnum, 0u);
+  }
+  EXPECT_EQ(msgs.back().type, GHOST_MSG_CPU_AVAILABLE)
+      << "the CPU is idle again";
+  absl::StatusOr<std::string> stats = ReadGhostfsFile(File("stats"));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_THAT(*stats, ::testing::HasSubstr("msg_cpu_busy "));
+}
+
+TEST_F(CpuMsgTest, ACpuOutsideTheEnclaveSendsNothing) {
+  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kDefault);
+  ASSERT_NE(queue, nullptr);
+  HogCpu(3, absl::Milliseconds(50));
+  EXPECT_THAT(CpuMessages(*queue, 3), IsEmpty());
+}
+
+TEST_F(CpuMsgTest, AnAssociatedCpuQueueGetsThatCpusMessagesOnly) {
+  std::unique_ptr<MessageQueue> def = NewQueue(MessageQueue::kDefault);
+  std::unique_ptr<MessageQueue> mine = NewQueue(MessageQueue::kPlain);
+  ASSERT_NE(def, nullptr);
+  ASSERT_NE(mine, nullptr);
+  ASSERT_TRUE(mine->AssociateCpu(kCpu).ok());
+  (void)CpuMessages(*def, kCpu);  // anything from before
+  HogCpu(kCpu, absl::Milliseconds(50));
+  HogCpu(2, absl::Milliseconds(50));
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_GE(CpuMessages(*mine, kCpu).size(), 2u);
+  EXPECT_THAT(CpuMessages(*def, kCpu), IsEmpty());
+  EXPECT_GE(CpuMessages(*def, 2).size(), 2u) << "CPU 2 still uses the default";
+}
+
+TEST_F(CpuMsgTest, AssociatingACpuOutsideTheEnclaveIsInvalid) {
+  std::unique_ptr<MessageQueue> q = NewQueue(MessageQueue::kPlain);
+  ASSERT_NE(q, nullptr);
+  EXPECT_EQ(q->AssociateCpu(3).code(), ErrnoCode(EINVAL));
+  EXPECT_EQ(q->AssociateCpu(-1).code(), ErrnoCode(EINVAL));
+  EXPECT_EQ(q->AssociateCpu(100000).code(), ErrnoCode(EINVAL));
+  ghost_assoc_cpu_queue_args args = {.queue_fd = dir_.get(), .cpu = kCpu};
+  EXPECT_EQ(GhostRun(GHOST_OP_ASSOC_CPU_QUEUE, &args, sizeof(args), "assoc")
+                .status()
+                .code(),
+            ErrnoCode(EBADF))
+      << "an enclave directory is not a queue";
+}
+
+TEST_F(CpuMsgTest, ACpuThatLeavesTheEnclaveForgetsItsQueue) {
+  std::unique_ptr<MessageQueue> def = NewQueue(MessageQueue::kDefault);
+  std::unique_ptr<MessageQueue> mine = NewQueue(MessageQueue::kPlain);
+  ASSERT_TRUE(mine->AssociateCpu(kCpu).ok());
+  ASSERT_TRUE(enclave_->SetCpus("2").ok());
+  ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
+  (void)CpuMessages(*def, kCpu);
+  HogCpu(kCpu, absl::Milliseconds(50));
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_THAT(CpuMessages(*mine, kCpu), IsEmpty());
+  EXPECT_GE(CpuMessages(*def, kCpu).size(), 2u);
+}
+
+TEST_F(CpuMsgTest, DeliverTicksAcceptsOnlyZeroOrOne) {
+  EXPECT_EQ(*ReadGhostfsFile(File("deliver_ticks")), "0\n");
+  for (const char* bad : {"2", "yes", "", "01", "-1"}) {
+    EXPECT_EQ(WriteGhostfsFile(File("deliver_ticks"), bad).code(),
+              ErrnoCode(EINVAL))
+        << "'" << bad << "'";
+  }
+  EXPECT_EQ(*ReadGhostfsFile(File("deliver_ticks")), "0\n");
+  ASSERT_TRUE(WriteGhostfsFile(File("deliver_ticks"), "1\n").ok());
+  EXPECT_EQ(*ReadGhostfsFile(File("deliver_ticks")), "1\n");
+}
+
+// Runs one spinning ghost thread under an agent for `how_long`; returns
+// the agent's counters.
+FifoTestAgent::Counters SpinUnderAgent(Enclave& enclave, absl::Duration how_long) {
+  absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
+      FifoTestAgent::Start(enclave, kCpu);
+  EXPECT_TRUE(agent.ok()) << agent.status();
+  if (!agent.ok()) return {};
+  std::atomic<pid_t> tid{0};
+  std::atomic<int> go{0};
+  std::thread spinner([&] {
+    tid.store(gettid());
+    while (go.load() == 0) go.wait(0);
+    const absl::Time end = absl::Now() + how_long;
+    while (absl::Now() < end) {
+    }
+  });
+  while (tid.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  WaitUntilAsleep(tid.load());
+  EXPECT_TRUE(enclave.AddTask(tid.load()).ok());
+  go.store(1);
+  go.notify_all();
+  spinner.join();
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_THAT((*agent)->problems(), IsEmpty());
+  return (*agent)->counters();
+}
+
+TEST_F(CpuMsgTest, TicksAreDeliveredOnlyWhenAsked) {
+  FifoTestAgent::Counters off = SpinUnderAgent(*enclave_, absl::Milliseconds(200));
+  EXPECT_EQ(off.cpu_messages["CPU_TICK"], 0u);
+  ASSERT_TRUE(WriteGhostfsFile(File("deliver_ticks"), "1").ok());
+  FifoTestAgent::Counters on = SpinUnderAgent(*enclave_, absl::Milliseconds(200));
+  // HZ is at least 100: 200 ms of spinning is many ticks.
+  EXPECT_GE(on.cpu_messages["CPU_TICK"], 5u);
+}
+
+TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
+  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kDefault);
+  ASSERT_NE(queue, nullptr);
+  const int wake[] = {kCpu};
+  ASSERT_TRUE(queue->SetWakeupCpus(wake).ok());
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(enclave_->dir());
+  ASSERT_TRUE(words.ok());
+  // The test's own threads stay off the CPU the agent spins on.
+  const cpu_set_t saved = ::ghost::testing::PinTo(0);
+  std::atomic<bool> attached{false}, hog_started{false}, hog_done{false};
+  std::atomic<bool> hog_gone{false}, saw_wanted{false}, saw_cleared{false};
+  std::thread agent([&] {
+    absl::StatusOr<uint32_t> sw = AttachAgent(dir_.get(), kCpu);
+    if (!sw.ok()) return;
+    attached.store(true);
+    // Spin (the hog cannot run) until the flag says it waits; bounded.
+    const absl::Time end = absl::Now() + absl::Seconds(3);
+    while (absl::Now() < end) {
+      if (hog_started.load() &&
+          (words->Read(*sw).flags & GHOST_SW_F_CPU_WANTED)) {
+        saw_wanted.store(true);
+        break;
+      }
+    }
+    // Step aside: block until the hog is gone and the flag with it (the
+    // test pings us; CPU messages wake us too).
+    const absl::Time stop = absl::Now() + absl::Seconds(5);
+    while (absl::Now() < stop) {
+      const StatusWord w = words->Read(*sw);
+      if (hog_gone.load() && !(w.flags & GHOST_SW_F_CPU_WANTED)) {
+        saw_cleared.store(true);
+        break;
+      }
+      (void)BlockAgent(w.barrier);
+    }
+    MoveToCfs(0);
+  });
+  while (!attached.load()) absl::SleepFor(absl::Milliseconds(1));
+  std::thread hog([&] {
+    // Flagged first: moving to the agent's CPU waits until the agent
+    // steps aside.
+    hog_started.store(true);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(kCpu, &one);
+    sched_setaffinity(0, sizeof(one), &one);
+    const absl::Time end = absl::Now() + absl::Milliseconds(20);
+    while (absl::Now() < end) {
+    }
+    hog_done.store(true);
+  });
+  hog.join();
+  hog_gone.store(true);
+  for (int i = 0; i < 200 && !saw_cleared.load(); ++i) {
+    (void)PingAgent(kCpu);
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  agent.join();
+  sched_setaffinity(0, sizeof(saved), &saved);
+  EXPECT_TRUE(saw_wanted.load());
+  EXPECT_TRUE(hog_done.load()) << "the hog ran once the agent blocked";
+  EXPECT_TRUE(saw_cleared.load());
+}
+
+TEST_F(CpuMsgTest, AgentOnlineCountsAgentsAndWakesPollers) {
+  Fd file(open(File("agent_online").c_str(), O_RDONLY));
+  ASSERT_GE(file.get(), 0);
+  char buf[16] = {};
+  ASSERT_GT(pread(file.get(), buf, sizeof(buf) - 1, 0), 0);
+  EXPECT_STREQ(buf, "0\n");
+  std::atomic<int> polled{0};
+  std::thread poller([&] {
+    struct pollfd p = {.fd = file.get(), .events = POLLPRI};
+    polled.store(poll(&p, 1, 10000) == 1 && (p.revents & POLLPRI) ? 1 : -1);
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(polled.load(), 0) << "nothing changed yet";
+  {
+    absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
+        FifoTestAgent::Start(*enclave_, kCpu);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    poller.join();
+    EXPECT_EQ(polled.load(), 1) << "an agent attached: EPOLLPRI";
+    char now[16] = {};
+    ASSERT_GT(pread(file.get(), now, sizeof(now) - 1, 0), 0);
+    EXPECT_STREQ(now, "1\n");
+    EXPECT_THAT(*enclave_->StatusText(), ::testing::HasSubstr("agents 1\n"));
+  }
+  char after[16] = {};
+  ASSERT_GT(pread(file.get(), after, sizeof(after) - 1, 0), 0);
+  EXPECT_STREQ(after, "0\n") << "the agent left";
+}
+
+}  // namespace
+}  // namespace ghost
