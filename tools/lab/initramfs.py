@@ -17,8 +17,10 @@ from lab.progress import LabError, done, step
 BUSYBOX = pathlib.Path("/bin/busybox")
 INIT = pathlib.Path(__file__).resolve().parent / "guest" / "init"
 
-# Workloads the tests and experiments move into enclaves.
-WORKLOADS = ["/usr/bin/stress-ng", "/usr/bin/hackbench", "/usr/bin/cyclictest"]
+# Workloads the tests and experiments move into enclaves, and the tracing
+# tools of docs/tracing.md.
+WORKLOADS = ["/usr/bin/stress-ng", "/usr/bin/hackbench", "/usr/bin/cyclictest",
+             "/usr/bin/trace-cmd", "/usr/bin/perf"]
 
 
 def shared_libraries(binary):

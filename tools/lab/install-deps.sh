@@ -24,6 +24,8 @@ readonly PACKAGES=(
   qemu-system-x86 busybox-static
   # Workloads moved into enclaves by the tests and experiments.
   stress-ng rt-tests
+  # Tracing ghost's tracepoints (docs/tracing.md), on the host and in the VM.
+  trace-cmd linux-perf
 )
 
 missing_packages() {

@@ -1,0 +1,189 @@
+// Tracepoints (KERNEL.md K19): every message, commit result and latch is
+// a "ghost" trace event, readable through tracefs and usable with perf and
+// trace-cmd as docs/tracing.md shows.
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/enclave.h"
+#include "lib/ghostfs_mount.h"
+#include "lib/uapi/linux/ghost.h"
+#include "tests/vm/blocked_child.h"
+#include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/vm_helpers.h"
+
+namespace ghost {
+namespace {
+
+using ::ghost::testing::BlockedChild;
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::FifoTestAgent;
+using ::testing::HasSubstr;
+
+constexpr char kTracefs[] = "/sys/kernel/tracing";
+
+// Mounts tracefs if needed; false if the kernel has none.
+bool EnsureTracefs() {
+  const std::string probe = absl::StrCat(kTracefs, "/events");
+  if (access(probe.c_str(), F_OK) == 0) return true;
+  mkdir(kTracefs, 0755);
+  return mount("tracefs", kTracefs, "tracefs", 0, nullptr) == 0;
+}
+
+absl::Status WriteTracefs(const std::string& file, const std::string& text) {
+  return WriteGhostfsFile(absl::StrCat(kTracefs, "/", file), text);
+}
+
+// Runs `argv` to completion; returns its exit status (or -1).
+int RunCommand(const std::vector<std::string>& argv) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  int status;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The count of `event` in `perf stat -x,` output ("<count>,,<event>,..."),
+// or -1 if it is not there.
+long PerfCount(const std::string& csv, const std::string& event) {
+  for (absl::string_view line : absl::StrSplit(csv, '\n')) {
+    std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
+    long count;
+    if (fields.size() > 2 && fields[2] == event &&
+        absl::SimpleAtoi(fields[0], &count)) {
+      return count;
+    }
+  }
+  return -1;
+}
+
+class TracingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    ASSERT_TRUE(EnsureTracefs()) << "tracefs: " << strerror(errno);
+    DestroyAllEnclaves();
+    absl::StatusOr<Enclave> e = Enclave::Create(13);
+    ASSERT_TRUE(e.ok()) << e.status();
+    enclave_.emplace(*e);
+    ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
+  }
+  void TearDown() override {
+    (void)WriteTracefs("events/ghost/enable", "0");
+    DestroyAllEnclaves();
+  }
+
+  // One thread woken five times under an agent: messages, commits, latches.
+  void ScheduleSomething() {
+    absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
+        FifoTestAgent::Start(*enclave_, 1);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    BlockedChild child;
+    ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());
+    for (int i = 1; i <= 5; ++i) {
+      child.Poke();
+      ASSERT_TRUE(child.WaitForCount(i));
+    }
+  }
+
+  std::optional<Enclave> enclave_;
+};
+
+TEST_F(TracingTest, TheThreeEventsExist) {
+  for (const char* event : {"ghost_msg", "ghost_commit", "ghost_latch"}) {
+    EXPECT_EQ(access(absl::StrCat(kTracefs, "/events/ghost/", event, "/format")
+                         .c_str(),
+                     F_OK),
+              0)
+        << event;
+  }
+}
+
+TEST_F(TracingTest, ASchedulingRoundIsTracedWithNames) {
+  ASSERT_TRUE(WriteTracefs("trace", "").ok());  // clears the buffer
+  ASSERT_TRUE(WriteTracefs("events/ghost/enable", "1").ok());
+  ScheduleSomething();
+  ASSERT_TRUE(WriteTracefs("events/ghost/enable", "0").ok());
+  absl::StatusOr<std::string> trace =
+      ReadGhostfsFile(absl::StrCat(kTracefs, "/trace"));
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_THAT(*trace, HasSubstr("ghost_msg: enclave=13 type=NEW"));
+  EXPECT_THAT(*trace, HasSubstr("type=WAKEUP"));
+  EXPECT_THAT(*trace, HasSubstr("queued"));
+  EXPECT_THAT(*trace, HasSubstr("ghost_commit: enclave=13 cpu=1"));
+  EXPECT_THAT(*trace, HasSubstr("result=COMPLETE"));
+  EXPECT_THAT(*trace, HasSubstr("ghost_latch: cpu=1 gtid="));
+}
+
+TEST_F(TracingTest, PerfCountsGhostEvents) {
+  const std::string out = "/tmp/perf-ghost.csv";
+  // perf counts system-wide while the test schedules a thread.
+  const pid_t perf = fork();
+  if (perf == 0) {
+    execlp("perf", "perf", "stat", "-x,", "-o", out.c_str(), "-a", "-e",
+           "ghost:ghost_msg,ghost:ghost_commit", "--", "sleep", "4", nullptr);
+    _exit(127);
+  }
+  absl::SleepFor(absl::Seconds(1));
+  ScheduleSomething();
+  int status;
+  ASSERT_EQ(waitpid(perf, &status, 0), perf);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "perf stat failed: status " << status;
+  absl::StatusOr<std::string> csv = ReadGhostfsFile(out);
+  ASSERT_TRUE(csv.ok()) << csv.status();
+  EXPECT_GT(PerfCount(*csv, "ghost:ghost_msg"), 0) << *csv;
+  EXPECT_GT(PerfCount(*csv, "ghost:ghost_commit"), 0) << *csv;
+}
+
+TEST_F(TracingTest, TraceCmdListsAndRecordsGhostEvents) {
+  EXPECT_EQ(RunCommand({"trace-cmd", "list", "-e", "ghost"}), 0);
+  const std::string dat = "/tmp/ghost-trace.dat";
+  const pid_t rec = fork();
+  if (rec == 0) {
+    execlp("trace-cmd", "trace-cmd", "record", "-q", "-o", dat.c_str(), "-e",
+           "ghost", "sleep", "4", nullptr);
+    _exit(127);
+  }
+  absl::SleepFor(absl::Seconds(1));
+  ScheduleSomething();
+  int status;
+  ASSERT_EQ(waitpid(rec, &status, 0), rec);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "trace-cmd record failed: status " << status;
+  const std::string txt = "/tmp/ghost-trace.txt";
+  const pid_t report = fork();
+  if (report == 0) {
+    freopen(txt.c_str(), "w", stdout);
+    execlp("trace-cmd", "trace-cmd", "report", "-i", dat.c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_EQ(waitpid(report, &status, 0), report);
+  absl::StatusOr<std::string> text = ReadGhostfsFile(txt);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr("ghost_commit:"));
+  EXPECT_THAT(*text, HasSubstr("result=COMPLETE"));
+}
+
+}  // namespace
+}  // namespace ghost
