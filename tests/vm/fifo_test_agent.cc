@@ -143,6 +143,7 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
   }
   t.seq = msg.seqnum;
   auto enqueue = [&] {
+    t.runnable = true;
     if (!t.queued) {
       fifo_.push_back(msg.gtid);
       t.queued = true;
@@ -168,6 +169,11 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
       break;
     case GHOST_MSG_BLOCKED:
       off_cpu();
+      t.runnable = false;
+      break;
+    case GHOST_MSG_AFFINITY_CHANGED:
+      // A commit refused as CPU_NOT_ALLOWED dropped it: try again.
+      if (t.runnable && running_ != msg.gtid) enqueue();
       break;
     case GHOST_MSG_DEAD:
     case GHOST_MSG_DEPARTED: {

@@ -61,6 +61,7 @@ class FifoTestAgent {
   struct Thread {
     uint32_t seq = 0;
     bool queued = false;
+    bool runnable = false;
   };
 
   const Enclave enclave_;

@@ -60,10 +60,10 @@ inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
   return false;
 }
 
-// Waits until thread `tid` of this process sleeps: a thread moved in while
+// Waits until thread `tid` (of any process) sleeps: a thread moved in while
 // it runs keeps its CPU (K2), wherever that is.
 inline void WaitUntilAsleep(pid_t tid) {
-  const std::string path = absl::StrCat("/proc/self/task/", tid, "/stat");
+  const std::string path = absl::StrCat("/proc/", tid, "/stat");
   for (int i = 0; i < 4000; ++i) {
     absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
     if (stat.ok() && stat->find(") S ") != std::string::npos) return;
