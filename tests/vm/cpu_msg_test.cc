@@ -97,8 +97,9 @@ class CpuMsgTest : public ::testing::Test {
 };
 
 TEST_F(CpuMsgTest, ACfsTaskOnAnEnclaveCpuIsBusyThenAvailable) {
-  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kDefault);
+  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kPlain);
   ASSERT_NE(queue, nullptr);
+  ASSERT_TRUE(queue->AssociateCpu(kCpu).ok());
   HogCpu(kCpu, absl::Milliseconds(100));
   absl::SleepFor(absl::Milliseconds(20));
   std::vector<ghost_msg> msgs = CpuMessages(*queue, kCpu);
@@ -122,10 +123,13 @@ TEST_F(CpuMsgTest, ACfsTaskOnAnEnclaveCpuIsBusyThenAvailable) {
   EXPECT_THAT(*stats, ::testing::HasSubstr("msg_cpu_busy "));
 }
 
-TEST_F(CpuMsgTest, ACpuOutsideTheEnclaveSendsNothing) {
+TEST_F(CpuMsgTest, ACpuWithoutAQueueSendsNothing) {
+  // Opt-in: on the default queue they would wake agents at every switch.
   std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kDefault);
   ASSERT_NE(queue, nullptr);
-  HogCpu(3, absl::Milliseconds(50));
+  HogCpu(kCpu, absl::Milliseconds(50));
+  HogCpu(3, absl::Milliseconds(50));  // not even the enclave's
+  EXPECT_THAT(CpuMessages(*queue, kCpu), IsEmpty());
   EXPECT_THAT(CpuMessages(*queue, 3), IsEmpty());
 }
 
@@ -140,8 +144,9 @@ TEST_F(CpuMsgTest, AnAssociatedCpuQueueGetsThatCpusMessagesOnly) {
   HogCpu(2, absl::Milliseconds(50));
   absl::SleepFor(absl::Milliseconds(20));
   EXPECT_GE(CpuMessages(*mine, kCpu).size(), 2u);
+  EXPECT_THAT(CpuMessages(*mine, 2), IsEmpty());
   EXPECT_THAT(CpuMessages(*def, kCpu), IsEmpty());
-  EXPECT_GE(CpuMessages(*def, 2).size(), 2u) << "CPU 2 still uses the default";
+  EXPECT_THAT(CpuMessages(*def, 2), IsEmpty()) << "CPU 2 has no queue";
 }
 
 TEST_F(CpuMsgTest, AssociatingACpuOutsideTheEnclaveIsInvalid) {
@@ -168,7 +173,11 @@ TEST_F(CpuMsgTest, ACpuThatLeavesTheEnclaveForgetsItsQueue) {
   HogCpu(kCpu, absl::Milliseconds(50));
   absl::SleepFor(absl::Milliseconds(20));
   EXPECT_THAT(CpuMessages(*mine, kCpu), IsEmpty());
-  EXPECT_GE(CpuMessages(*def, kCpu).size(), 2u);
+  EXPECT_THAT(CpuMessages(*def, kCpu), IsEmpty());
+  ASSERT_TRUE(mine->AssociateCpu(kCpu).ok()) << "it can be set again";
+  HogCpu(kCpu, absl::Milliseconds(50));
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_GE(CpuMessages(*mine, kCpu).size(), 2u);
 }
 
 TEST_F(CpuMsgTest, DeliverTicksAcceptsOnlyZeroOrOne) {
@@ -224,6 +233,7 @@ TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
   ASSERT_NE(queue, nullptr);
   const int wake[] = {kCpu};
   ASSERT_TRUE(queue->SetWakeupCpus(wake).ok());
+  ASSERT_TRUE(queue->AssociateCpu(kCpu).ok());
   absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(enclave_->dir());
   ASSERT_TRUE(words.ok());
   // The test's own threads stay off the CPU the agent spins on.
@@ -281,6 +291,51 @@ TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
   EXPECT_TRUE(saw_wanted.load());
   EXPECT_TRUE(hog_done.load()) << "the hog ran once the agent blocked";
   EXPECT_TRUE(saw_cleared.load());
+}
+
+TEST_F(CpuMsgTest, OnlyAvailableWakesTheAgentOfThatCpu) {
+  // A blocked agent of CPU 1 with CPU 1's messages on a queue that wakes
+  // it: a hog's CPU_BUSY must not wake it (it would only take the CPU
+  // back), its CPU_AVAILABLE must.
+  std::unique_ptr<MessageQueue> queue = NewQueue(MessageQueue::kPlain);
+  ASSERT_NE(queue, nullptr);
+  const int wake[] = {kCpu};
+  ASSERT_TRUE(queue->SetWakeupCpus(wake).ok());
+  absl::StatusOr<StatusWordRegion> words =
+      StatusWordRegion::Map(enclave_->dir());
+  ASSERT_TRUE(words.ok());
+  std::atomic<int> sw{-1};
+  std::atomic<bool> stop{false};
+  std::thread agent([&] {
+    absl::StatusOr<uint32_t> index = AttachAgent(dir_.get(), kCpu);
+    if (!index.ok()) {
+      sw.store(-2);
+      return;
+    }
+    sw.store(*index);
+    while (!stop.load()) (void)BlockAgent(words->Read(*index).barrier);
+    MoveToCfs(0);
+  });
+  while (sw.load() == -1) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_GE(sw.load(), 0);
+  ASSERT_TRUE(queue->AssociateCpu(kCpu).ok());
+  absl::SleepFor(absl::Milliseconds(20));
+  (void)CpuMessages(*queue, kCpu);
+  const uint32_t before = words->Read(sw.load()).barrier;
+  HogCpu(kCpu, absl::Milliseconds(100));
+  absl::SleepFor(absl::Milliseconds(20));
+  const uint32_t after = words->Read(sw.load()).barrier;
+  int busy = 0, available = 0;
+  for (const ghost_msg& m : CpuMessages(*queue, kCpu)) {
+    busy += m.type == GHOST_MSG_CPU_BUSY;
+    available += m.type == GHOST_MSG_CPU_AVAILABLE;
+  }
+  EXPECT_GE(busy, 1);
+  EXPECT_EQ(after - before, static_cast<uint32_t>(available))
+      << busy << " BUSY and " << available << " AVAILABLE";
+  stop.store(true);
+  (void)PingAgent(kCpu);
+  agent.join();
 }
 
 TEST_F(CpuMsgTest, AgentOnlineCountsAgentsAndWakesPollers) {

@@ -31,6 +31,8 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
   agent->queue_ = std::make_unique<MessageQueue>(std::move(*q));
   const int wake[] = {cpu};
   if (absl::Status s = agent->queue_->SetWakeupCpus(wake); !s.ok()) return s;
+  // Its CPU's messages too (CPU_BUSY, CPU_AVAILABLE, CPU_TICK).
+  if (absl::Status s = agent->queue_->AssociateCpu(cpu); !s.ok()) return s;
   absl::StatusOr<CpuDataRegion> cpu_data = CpuDataRegion::Map(enclave.dir());
   if (!cpu_data.ok()) return cpu_data.status();
   agent->cpu_data_ = std::make_unique<CpuDataRegion>(std::move(*cpu_data));

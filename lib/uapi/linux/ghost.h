@@ -86,9 +86,8 @@ enum ghost_msg_type {
 	GHOST_MSG_DEAD			= 9,	/* exited (last) */
 
 	/*
-	 * CPU messages: @gtid is 0 and @cpu says which CPU. They go to the
-	 * queue set for the CPU (GHOST_OP_ASSOC_CPU_QUEUE), else to the
-	 * enclave's default queue.
+	 * CPU messages: @gtid is 0 and @cpu says which CPU. Only a CPU with
+	 * a queue set for it (GHOST_OP_ASSOC_CPU_QUEUE) produces them.
 	 */
 	GHOST_MSG_CPU_TICK		= 16,	/* a tick while a ghost thread ran */
 	GHOST_MSG_CPU_BUSY		= 17,	/* another class took the CPU */
@@ -373,10 +372,10 @@ struct ghost_agent_ping_args {
 };
 
 /*
- * GHOST_OP_ASSOC_CPU_QUEUE: the CPU messages of @cpu (TICK, BUSY,
- * AVAILABLE) go to @queue_fd from now on, instead of the enclave's default
- * queue; until @cpu leaves the enclave. EINVAL if @cpu is not a CPU of the
- * queue's enclave. Needs CAP_SYS_NICE.
+ * GHOST_OP_ASSOC_CPU_QUEUE: @cpu produces CPU messages (TICK, BUSY,
+ * AVAILABLE) from now on, on @queue_fd, until @cpu leaves the enclave. A
+ * CPU_BUSY does not wake the agent of that CPU. EINVAL if @cpu is not a
+ * CPU of the queue's enclave. Needs CAP_SYS_NICE.
  */
 struct ghost_assoc_cpu_queue_args {
 	__s32	queue_fd;	/* in */
