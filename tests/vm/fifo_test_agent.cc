@@ -92,7 +92,13 @@ void FifoTestAgent::ScheduleOrBlock() {
   while (queue_->ring().Pop(&msg)) Handle(msg);
 
   if (running_ != 0 || fifo_.empty()) {
-    (void)BlockAgent(barrier);  // a stale barrier: just look again
+    // A stale barrier: just look again. Not an agent any more (the
+    // enclave was destroyed): stop.
+    if (BlockAgent(barrier).code() == absl::StatusCode::kInvalidArgument) {
+      absl::MutexLock lock(&mu_);
+      problems_.push_back("the agent was detached (enclave destroyed?)");
+      stop_.store(true);
+    }
     return;
   }
   const uint64_t gtid = fifo_.front();
