@@ -72,12 +72,13 @@ class EphemeralTest : public ::testing::Test {
 };
 
 TEST_F(EphemeralTest, ClosingTheCreatorsCtlFileDestroysTheEnclave) {
+  // Forked first: a child forked later would hold the ctl file too.
+  BlockedChild child;
   Fd ctl(open(kCtl.c_str(), O_WRONLY));
   ASSERT_GE(ctl.get(), 0);
   ASSERT_EQ(WriteFd(ctl.get(), "create 14 ephemeral"), 0);
   Enclave e(14, GHOSTFS_MOUNT_POINT);
   ASSERT_TRUE(e.SetCpus("1").ok());
-  BlockedChild child;
   ASSERT_TRUE(e.AddTask(child.pid()).ok());
   absl::SleepFor(absl::Milliseconds(100));
   EXPECT_TRUE(Exists(14)) << "alive while its ctl file is open";

@@ -180,7 +180,13 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
       t.runnable = false;
       break;
     case GHOST_MSG_AFFINITY_CHANGED:
-      // A commit refused as CPU_NOT_ALLOWED dropped it: try again.
+      // A latch on a CPU it may no longer use is dropped without a switch
+      // (it never ran): unless it is on a CPU, it is ours to place again.
+      if (running_ == msg.gtid &&
+          !(words_->Read(msg.sw_index).flags & GHOST_SW_F_ONCPU)) {
+        running_ = 0;
+      }
+      // Also retries one a commit refused as CPU_NOT_ALLOWED.
       if (t.runnable && running_ != msg.gtid) enqueue();
       break;
     case GHOST_MSG_DEAD:

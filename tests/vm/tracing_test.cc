@@ -135,52 +135,76 @@ TEST_F(TracingTest, ASchedulingRoundIsTracedWithNames) {
   EXPECT_THAT(*trace, HasSubstr("ghost_latch: cpu=1 gtid="));
 }
 
-TEST_F(TracingTest, PerfCountsGhostEvents) {
-  const std::string out = "/tmp/perf-ghost.csv";
-  // perf counts system-wide while the test schedules a thread.
-  const pid_t perf = fork();
-  if (perf == 0) {
-    execlp("perf", "perf", "stat", "-x,", "-o", out.c_str(), "-a", "-e",
-           "ghost:ghost_msg,ghost:ghost_commit", "--", "sleep", "4", nullptr);
-    _exit(127);
+// The workload the perf and trace-cmd tests trace: this binary again,
+// running only this case, which schedules a thread in an enclave of its
+// own. Disabled: it runs only when named.
+TEST(TracingWorkload, DISABLED_ScheduleAThread) {
+  ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+  absl::StatusOr<Enclave> e = Enclave::Create(24);
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_TRUE(e->SetCpus("1-2").ok());
+  {
+    absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
+        FifoTestAgent::Start(*e, 1);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    BlockedChild child;
+    ASSERT_TRUE(e->AddTask(child.pid()).ok());
+    for (int i = 1; i <= 5; ++i) {
+      child.Poke();
+      ASSERT_TRUE(child.WaitForCount(i));
+    }
   }
-  absl::SleepFor(absl::Seconds(1));
-  ScheduleSomething();
-  int status;
-  ASSERT_EQ(waitpid(perf, &status, 0), perf);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "perf stat failed: status " << status;
+  ASSERT_TRUE(e->Destroy().ok());
+}
+
+// `tool args... -- <this binary running the workload>`; true if all exit 0.
+bool TraceTheWorkload(std::vector<std::string> argv) {
+  // The path now: /proc/self/exe in the tool's child would be the tool.
+  char self[4096] = {};
+  if (readlink("/proc/self/exe", self, sizeof(self) - 1) <= 0) return false;
+  argv.push_back(self);
+  argv.push_back("--gtest_also_run_disabled_tests");
+  argv.push_back("--gtest_filter=TracingWorkload.DISABLED_ScheduleAThread");
+  return RunCommand(argv) == 0;
+}
+
+class TracingToolsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    ASSERT_TRUE(EnsureTracefs());
+    DestroyAllEnclaves();
+  }
+  void TearDown() override { DestroyAllEnclaves(); }
+};
+
+TEST_F(TracingToolsTest, PerfCountsGhostEvents) {
+  const std::string out = "/tmp/perf-ghost.csv";
+  ASSERT_TRUE(TraceTheWorkload({"perf", "stat", "-x,", "-o", out, "-a", "-e",
+                                "ghost:ghost_msg,ghost:ghost_commit", "--"}));
   absl::StatusOr<std::string> csv = ReadGhostfsFile(out);
   ASSERT_TRUE(csv.ok()) << csv.status();
   EXPECT_GT(PerfCount(*csv, "ghost:ghost_msg"), 0) << *csv;
   EXPECT_GT(PerfCount(*csv, "ghost:ghost_commit"), 0) << *csv;
 }
 
-TEST_F(TracingTest, TraceCmdListsAndRecordsGhostEvents) {
+TEST_F(TracingToolsTest, TraceCmdRecordsAndReportsGhostEventsByName) {
   EXPECT_EQ(RunCommand({"trace-cmd", "list", "-e", "ghost"}), 0);
   const std::string dat = "/tmp/ghost-trace.dat";
-  const pid_t rec = fork();
-  if (rec == 0) {
-    execlp("trace-cmd", "trace-cmd", "record", "-q", "-o", dat.c_str(), "-e",
-           "ghost", "sleep", "4", nullptr);
-    _exit(127);
-  }
-  absl::SleepFor(absl::Seconds(1));
-  ScheduleSomething();
-  int status;
-  ASSERT_EQ(waitpid(rec, &status, 0), rec);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "trace-cmd record failed: status " << status;
+  ASSERT_TRUE(TraceTheWorkload(
+      {"trace-cmd", "record", "-q", "-o", dat, "-e", "ghost"}));
   const std::string txt = "/tmp/ghost-trace.txt";
   const pid_t report = fork();
   if (report == 0) {
-    freopen(txt.c_str(), "w", stdout);
+    if (!freopen(txt.c_str(), "w", stdout)) _exit(126);
     execlp("trace-cmd", "trace-cmd", "report", "-i", dat.c_str(), nullptr);
     _exit(127);
   }
+  int status;
   ASSERT_EQ(waitpid(report, &status, 0), report);
   absl::StatusOr<std::string> text = ReadGhostfsFile(txt);
   ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_THAT(*text, HasSubstr("type=NEW"));
   EXPECT_THAT(*text, HasSubstr("ghost_commit:"));
   EXPECT_THAT(*text, HasSubstr("result=COMPLETE"));
 }
