@@ -48,10 +48,14 @@ absl::Status WriteTracefs(const std::string& file, const std::string& text) {
   return WriteGhostfsFile(absl::StrCat(kTracefs, "/", file), text);
 }
 
-// Runs `argv` to completion; returns its exit status (or -1).
+// Runs `argv` to completion, its output in /tmp/<argv[0]>.log (printed
+// if it fails); returns its exit status (or -1).
 int RunCommand(const std::vector<std::string>& argv) {
+  const std::string log = absl::StrCat("/tmp/", argv[0], ".log");
   const pid_t pid = fork();
   if (pid == 0) {
+    // Away from our stdout: a nested test run's TAP lines are not ours.
+    if (!freopen(log.c_str(), "w", stdout) || dup2(1, 2) < 0) _exit(126);
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -60,7 +64,13 @@ int RunCommand(const std::vector<std::string>& argv) {
   }
   int status;
   if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (rc != 0) {
+    absl::StatusOr<std::string> out = ReadGhostfsFile(log);
+    fprintf(stderr, "%s exited with %d:\n%s\n", argv[0].c_str(), rc,
+            out.ok() ? out->c_str() : "(no output)");
+  }
+  return rc;
 }
 
 // The count of `event` in `perf stat -x,` output ("<count>,,<event>,..."),
