@@ -34,8 +34,8 @@ TEST(ParseEnclaveStatus, AnEnclaveWithNoCpusHasAnEmptyList) {
 }
 
 TEST(ParseEnclaveStatus, IgnoresLinesANewerKernelAdds) {
-  absl::StatusOr<EnclaveStatus> s = ParseEnclaveStatus(
-      "id 1\ncpus 0\ntasks 2\nagents 1\nstate live\n");
+  absl::StatusOr<EnclaveStatus> s =
+      ParseEnclaveStatus("id 1\ncpus 0\ntasks 2\nagents 1\nstate live\n");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->tasks, 2u);
 }
