@@ -18,9 +18,9 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitLines(
     std::pair<absl::string_view, absl::string_view> kv =
         absl::StrSplit(line, absl::MaxSplits(' ', 1));
     if (kv.first.empty() || line.find(' ') == absl::string_view::npos) {
-      return absl::InternalError(absl::StrCat(
-          "enclave ", file, " file: expected \"name value\", got \"", line,
-          "\""));
+      return absl::InternalError(
+          absl::StrCat("enclave ", file,
+                       " file: expected \"name value\", got \"", line, "\""));
     }
     lines.emplace_back(std::string(kv.first),
                        std::string(absl::StripAsciiWhitespace(kv.second)));
@@ -31,8 +31,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SplitLines(
 absl::Status BadNumber(absl::string_view file, absl::string_view name,
                        absl::string_view value) {
   return absl::InternalError(absl::StrCat("enclave ", file, " file: ", name,
-                                          " is not a number: \"", value,
-                                          "\""));
+                                          " is not a number: \"", value, "\""));
 }
 
 }  // namespace
@@ -76,8 +75,7 @@ absl::StatusOr<EnclaveStats> ParseEnclaveStats(absl::string_view text) {
     int64_t value;
     if (kv.first.empty() || !absl::SimpleAtoi(kv.second, &value)) {
       return absl::InternalError(absl::StrCat(
-          "enclave stats file: expected \"name number\", got \"", line,
-          "\""));
+          "enclave stats file: expected \"name number\", got \"", line, "\""));
     }
     stats.emplace_back(std::string(kv.first), value);
   }

@@ -24,7 +24,7 @@ namespace ghost {
 // Lines with other names are ignored (a newer kernel may add some).
 struct EnclaveStatus {
   unsigned int id = 0;
-  std::string cpus;  // as the kernel prints it: "1-3,5", "" for none
+  std::string cpus;        // as the kernel prints it: "1-3,5", "" for none
   unsigned int tasks = 0;  // members, agents included
   std::string state;
 };
