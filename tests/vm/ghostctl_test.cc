@@ -262,7 +262,9 @@ TEST_F(GhostctlTest, ListAndStatusJsonParse) {
   EXPECT_EQ(s->Get("threads")->number, 1);
   ASSERT_EQ(s->Get("tids")->array.size(), 1u);
   EXPECT_EQ(s->Get("tids")->array[0].number, child.pid());
-  EXPECT_EQ(s->Get("stats")->Get("msg_new")->number, 1);
+  // With no agent there is no queue: the thread's NEW is counted as such.
+  EXPECT_EQ(s->Get("stats")->Get("msg_new")->number, 0);
+  EXPECT_EQ(s->Get("stats")->Get("msg_no_queue")->number, 1);
   EXPECT_NE(s->Get("stats")->Get("txn_complete"), nullptr);
 }
 
@@ -342,6 +344,15 @@ TEST_F(GhostctlTest, CreatingWithoutPermissionSaysWhatIsNeeded) {
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("needs root with CAP_SYS_NICE"));
   EXPECT_FALSE(Exists(EnclaveDir(9)));
+
+  ASSERT_EQ(Ghostctl("enclave create 7").exit_code, 0);
+  for (const char* args : {"enclave destroy 7", "enclave cpus 7 1"}) {
+    r = GhostctlAs(kNobody, args);
+    EXPECT_EQ(r.exit_code, 1) << args << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("needs root with CAP_SYS_NICE")) << args;
+  }
+  EXPECT_TRUE(Exists(EnclaveDir(7)));
+  EXPECT_EQ(*Enclave(7, GHOSTFS_MOUNT_POINT).Cpus(), "");
 }
 
 // --- move ---

@@ -94,12 +94,13 @@ void PrintText(const Snapshots& before, const Snapshots& now,
   printf("-- %s, per %s --\n",
          absl::FormatTime("%H:%M:%S", absl::Now(), absl::UTCTimeZone()).c_str(),
          absl::FormatDuration(interval).c_str());
-  if (now.empty())
+  if (now.empty()) {
     printf("no enclaves\n");
-  else
+  } else {
     printf("%-8s %-6s %-10s %-6s %-7s %-8s %-8s %-8s %s\n", "ENCLAVE", "STATE",
            "CPUS", "AGENTS", "THREADS", "RUNNABLE", "COMMITS", "FAILED",
            "MSGS");
+  }
   for (const auto& [id, s] : now) {
     const EnclaveStats d = DeltasOf(before, s);
     int64_t msgs = 0;
