@@ -56,6 +56,14 @@ TEST(CheckCpuAssignment, NamesTheEnclaveThatOwnsACpu) {
   EXPECT_THAT(s.message(), HasSubstr("CPU 2 belongs to enclave 4"));
 }
 
+TEST(CheckCpuAssignment, GroupsSeveralProblemsByKind) {
+  absl::Status s =
+      CheckCpuAssignment(1, {0, 1, 2, 3, 8, 9}, {0, 1, 2, 3}, {{4, {2, 3}}});
+  EXPECT_THAT(s.message(), HasSubstr("CPUs 8-9 do not exist or are offline "
+                                     "(online: 0-3); CPUs 2-3 belong to "
+                                     "enclave 4"));
+}
+
 TEST(CheckCpuAssignment, NamesAnOfflineCpuAndTheOnlineOnes) {
   absl::Status s = CheckCpuAssignment(1, {9}, {0, 1, 2, 3}, {});
   EXPECT_THAT(s.message(), HasSubstr("CPU 9 does not exist or is offline "

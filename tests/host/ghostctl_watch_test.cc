@@ -114,7 +114,7 @@ TEST(FormatSnapshot, ShowsCountersAndOptionalTunables) {
   const std::string text = FormatSnapshot(s);
   EXPECT_THAT(text, HasSubstr("enclave 7 (live)"));
   EXPECT_THAT(text, HasSubstr("cpus:      1-2"));
-  EXPECT_THAT(text, HasSubstr("threads:   2 (3 members"));
+  EXPECT_THAT(text, HasSubstr("threads:   2 (members with agents: 3)"));
   EXPECT_THAT(text, HasSubstr("runnable_timeout: 100ms"));
   EXPECT_THAT(text, HasSubstr("messages:  new 3"));
   EXPECT_THAT(text, HasSubstr("commits:   complete 12"));

@@ -70,21 +70,31 @@ absl::Status CheckCpuAssignment(
     unsigned int id, const std::vector<int>& wanted,
     const std::vector<int>& online,
     const std::map<unsigned int, std::vector<int>>& others) {
-  std::vector<std::string> problems;
+  std::vector<int> absent;
+  std::map<unsigned int, std::vector<int>> taken;  // by owner
   for (int cpu : wanted) {
     if (!std::binary_search(online.begin(), online.end(), cpu)) {
-      problems.push_back(absl::StrCat("CPU ", cpu,
-                                      " does not exist or is offline "
-                                      "(online: ",
-                                      FormatCpuList(online), ")"));
+      absent.push_back(cpu);
       continue;
     }
     for (const auto& [other, cpus] : others) {
       if (other != id && std::binary_search(cpus.begin(), cpus.end(), cpu)) {
-        problems.push_back(
-            absl::StrCat("CPU ", cpu, " belongs to enclave ", other));
+        taken[other].push_back(cpu);
       }
     }
+  }
+  std::vector<std::string> problems;
+  if (!absent.empty()) {
+    problems.push_back(absl::StrCat(
+        absent.size() == 1 ? "CPU " : "CPUs ", FormatCpuList(absent),
+        absent.size() == 1 ? " does not exist or is offline"
+                           : " do not exist or are offline",
+        " (online: ", FormatCpuList(online), ")"));
+  }
+  for (const auto& [other, cpus] : taken) {
+    problems.push_back(absl::StrCat(
+        cpus.size() == 1 ? "CPU " : "CPUs ", FormatCpuList(cpus),
+        cpus.size() == 1 ? " belongs" : " belong", " to enclave ", other));
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(

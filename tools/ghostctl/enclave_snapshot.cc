@@ -148,8 +148,8 @@ std::string FormatSnapshot(const EnclaveSnapshot& s) {
   absl::StrAppend(&out, "  cpus:      ",
                   s.status.cpus.empty() ? "none" : s.status.cpus, "\n");
   absl::StrAppend(&out, "  agents:    ", OrUnknown(s.agents), "\n");
-  absl::StrAppend(&out, "  threads:   ", OrUnknown(s.threads()), " (",
-                  s.status.tasks, " members, agents included)\n");
+  absl::StrAppend(&out, "  threads:   ", OrUnknown(s.threads()),
+                  " (members with agents: ", s.status.tasks, ")\n");
   absl::StrAppend(&out, "  runnable:  ", OrUnknown(s.runnable),
                   ", on a CPU: ", OrUnknown(s.on_cpu), "\n");
   if (s.runnable_timeout.has_value()) {
