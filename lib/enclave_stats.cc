@@ -55,6 +55,12 @@ absl::StatusOr<EnclaveStatus> ParseEnclaveStatus(absl::string_view text) {
         return BadNumber("status", name, value);
       }
       have_tasks = true;
+    } else if (name == "agents") {
+      unsigned int agents;
+      if (!absl::SimpleAtoi(value, &agents)) {
+        return BadNumber("status", name, value);
+      }
+      status.agents = agents;
     } else if (name == "state") {
       status.state = value;
       have_state = true;

@@ -20,13 +20,15 @@
 
 namespace ghost {
 
-// The `status` file: "id N", "cpus LIST", "tasks N", "state live|dying".
-// Lines with other names are ignored (a newer kernel may add some).
+// The `status` file: "id N", "cpus LIST", "tasks N", "state live|dying",
+// and, from ABI 2, "agents N". Lines with other names are ignored (a newer
+// kernel may add some).
 struct EnclaveStatus {
   unsigned int id = 0;
   std::string cpus;        // as the kernel prints it: "1-3,5", "" for none
   unsigned int tasks = 0;  // members, agents included
   std::string state;
+  std::optional<unsigned int> agents;  // if the kernel reports it
 };
 
 // The `stats` counters, in the order of the file.

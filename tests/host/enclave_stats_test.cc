@@ -34,10 +34,19 @@ TEST(ParseEnclaveStatus, AnEnclaveWithNoCpusHasAnEmptyList) {
 }
 
 TEST(ParseEnclaveStatus, IgnoresLinesANewerKernelAdds) {
+  absl::StatusOr<EnclaveStatus> s = ParseEnclaveStatus(
+      "id 1\ncpus 0\ntasks 2\nstate dying\nrunnable_timeout_ms 10\n"
+      "reason watchdog: thread 5 (gtid 9) was runnable for 12 ms\n");
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->tasks, 2u);
+  EXPECT_EQ(s->agents, std::nullopt);
+}
+
+TEST(ParseEnclaveStatus, ReadsTheAgentCountOfAbi2) {
   absl::StatusOr<EnclaveStatus> s =
       ParseEnclaveStatus("id 1\ncpus 0\ntasks 2\nagents 1\nstate live\n");
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ(s->tasks, 2u);
+  EXPECT_EQ(s->agents, 1u);
 }
 
 TEST(ParseEnclaveStatus, RejectsMissingOrMalformedLines) {

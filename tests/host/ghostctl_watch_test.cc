@@ -84,13 +84,13 @@ TEST(WriteSnapshotFields, HasTheDocumentedKeys) {
   ASSERT_TRUE(v.ok()) << v.status() << " in " << w.str();
   for (const char* key :
        {"id", "state", "cpus", "cpu_list", "tasks", "threads", "agents",
-        "runnable", "on_cpu", "runnable_timeout", "stats"}) {
+        "runnable", "on_cpu", "runnable_timeout_ms", "stats"}) {
     EXPECT_NE(v->Get(key), nullptr) << key;
   }
   EXPECT_EQ(v->Get("threads")->number, 2);  // 3 members, 1 agent
   EXPECT_EQ(v->Get("cpu_list")->array.size(), 2u);
   EXPECT_EQ(v->Get("stats")->Get("txn_complete")->number, 12);
-  EXPECT_EQ(v->Get("runnable_timeout")->type, JsonValue::Type::kNull);
+  EXPECT_EQ(v->Get("runnable_timeout_ms")->type, JsonValue::Type::kNull);
 }
 
 TEST(WriteSnapshotFields, UnknownCountsAreNull) {
@@ -110,15 +110,17 @@ TEST(WriteSnapshotFields, UnknownCountsAreNull) {
 
 TEST(FormatSnapshot, ShowsCountersAndOptionalTunables) {
   EnclaveSnapshot s = Example();
-  s.runnable_timeout = "100ms";
+  s.runnable_timeout_ms = 10000;
   const std::string text = FormatSnapshot(s);
   EXPECT_THAT(text, HasSubstr("enclave 7 (live)"));
   EXPECT_THAT(text, HasSubstr("cpus:      1-2"));
   EXPECT_THAT(text, HasSubstr("threads:   2 (members with agents: 3)"));
-  EXPECT_THAT(text, HasSubstr("runnable_timeout: 100ms"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("watchdog:  destroys the enclave if a thread waits 10000 ms"));
   EXPECT_THAT(text, HasSubstr("messages:  new 3"));
   EXPECT_THAT(text, HasSubstr("commits:   complete 12"));
-  EXPECT_THAT(FormatSnapshot(Example()), ::testing::Not(HasSubstr("timeout")));
+  EXPECT_THAT(FormatSnapshot(Example()), ::testing::Not(HasSubstr("watchdog")));
 }
 
 }  // namespace

@@ -463,6 +463,14 @@ TEST_F(GhostctlTest, RunOfAMissingCommandIs127) {
   EXPECT_THAT(r.output, HasSubstr("cannot run /no/such/command"));
 }
 
+TEST_F(GhostctlTest, AnUnprivilegedUserRunsItsOwnCommandInside) {
+  std::unique_ptr<FifoTestAgent> agent = EnclaveWithAgent();
+  ASSERT_NE(agent, nullptr);
+  // Moving needs the same owner or CAP_SYS_NICE: nobody owns its command.
+  Result r = GhostctlAs(kNobody, "run --enclave 7 -- sh -c 'exit 5'");
+  EXPECT_EQ(r.exit_code, 5) << r.output;
+}
+
 // --- watch ---
 
 TEST_F(GhostctlTest, WatchCountTwoJsonParses) {

@@ -37,8 +37,10 @@ absl::StatusOr<Snapshots> Sample(const std::string& mount,
     if (s.ok()) {
       out.emplace(id, *std::move(s));
     } else if (only.has_value()) {
-      return absl::NotFoundError(absl::StrCat("enclave ", id, " went away (",
-                                              s.status().message(), ")"));
+      std::optional<std::string> reason = DestroyReason(mount, id);
+      return absl::NotFoundError(absl::StrCat(
+          "enclave ", id, " went away: ",
+          reason.has_value() ? *reason : std::string(s.status().message())));
     }
   }
   return out;

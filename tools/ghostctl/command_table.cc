@@ -197,6 +197,8 @@ std::string MainUsage() {
       "gets mounted (default " GHOSTFS_MOUNT_POINT ").\n");
 }
 
+namespace {
+
 // `text` broken into lines of at most 76 columns.
 std::string Wrap(const std::string& text) {
   std::string out, line;
@@ -209,6 +211,8 @@ std::string Wrap(const std::string& text) {
   }
   return absl::StrCat(out, line, "\n");
 }
+
+}  // namespace
 
 std::string CommandHelp(const Command& c) {
   std::string out = absl::StrCat("usage: ghostctl ", c.name, " ", c.synopsis,

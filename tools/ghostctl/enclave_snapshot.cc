@@ -46,7 +46,9 @@ absl::Status ReadOptionals(const Enclave& enclave, EnclaveSnapshot& s) {
   absl::StatusOr<std::optional<std::string>> timeout =
       ReadOptionalEnclaveFile(enclave, "runnable_timeout");
   if (!timeout.ok()) return timeout.status();
-  s.runnable_timeout = *timeout;
+  if (timeout->has_value() && absl::SimpleAtoi(**timeout, &n)) {
+    s.runnable_timeout_ms = n;
+  }
   return absl::OkStatus();
 }
 
@@ -63,6 +65,7 @@ absl::StatusOr<EnclaveSnapshot> TakeSnapshot(const Enclave& enclave) {
   absl::StatusOr<EnclaveStatus> status = ReadEnclaveStatus(enclave);
   if (!status.ok()) return status.status();
   s.status = *status;
+  if (s.status.agents.has_value()) s.agents = *s.status.agents;
   absl::StatusOr<EnclaveStats> stats = ReadEnclaveStats(enclave);
   if (!stats.ok()) return stats.status();
   s.stats = *stats;
@@ -111,12 +114,7 @@ void WriteSnapshotFields(const EnclaveSnapshot& s, JsonWriter& w) {
   w.Key("agents").OptionalInt(s.agents);
   w.Key("runnable").OptionalInt(s.runnable);
   w.Key("on_cpu").OptionalInt(s.on_cpu);
-  w.Key("runnable_timeout");
-  if (s.runnable_timeout.has_value()) {
-    w.String(*s.runnable_timeout);
-  } else {
-    w.Null();
-  }
+  w.Key("runnable_timeout_ms").OptionalInt(s.runnable_timeout_ms);
   w.Key("stats").BeginObject();
   for (const auto& [name, value] : s.stats) w.Key(name).Int(value);
   w.EndObject();
@@ -152,8 +150,14 @@ std::string FormatSnapshot(const EnclaveSnapshot& s) {
                   " (members with agents: ", s.status.tasks, ")\n");
   absl::StrAppend(&out, "  runnable:  ", OrUnknown(s.runnable),
                   ", on a CPU: ", OrUnknown(s.on_cpu), "\n");
-  if (s.runnable_timeout.has_value()) {
-    absl::StrAppend(&out, "  runnable_timeout: ", *s.runnable_timeout, "\n");
+  if (s.runnable_timeout_ms.has_value()) {
+    absl::StrAppend(&out, "  watchdog:  ",
+                    *s.runnable_timeout_ms == 0
+                        ? std::string("off")
+                        : absl::StrCat("destroys the enclave if a thread "
+                                       "waits ",
+                                       *s.runnable_timeout_ms, " ms"),
+                    " (runnable_timeout)\n");
   }
   absl::StrAppend(&out, "  tids:     ");
   for (pid_t tid : s.tids) absl::StrAppend(&out, " ", tid);

@@ -23,13 +23,14 @@ struct EnclaveSnapshot {
   EnclaveStatus status;     // id, cpus, tasks (agents included), state
   EnclaveStats stats;       // msg_* and txn_* counters
   std::vector<pid_t> tids;  // the tasks file
-  // From agent_online if the kernel has it, else from the status words;
-  // nullopt when neither can be read (status words need root).
+  // From agent_online or the status file if the kernel has them, else from
+  // the status words; nullopt when none can be read (the words need root).
   std::optional<int64_t> agents;
   // From the status words (threads, not agents): nullopt without them.
   std::optional<int64_t> runnable;
   std::optional<int64_t> on_cpu;
-  std::optional<std::string> runnable_timeout;  // if the kernel has it
+  // The watchdog timeout, from runnable_timeout if the kernel has it.
+  std::optional<int64_t> runnable_timeout_ms;
   absl::Time time;
 
   // Members that are not agents, when the agent count is known.
@@ -49,7 +50,7 @@ EnclaveStats StatDeltas(const EnclaveStats& before, const EnclaveStats& after);
 
 // The snapshot's fields as JSON object members (no braces), keys stable:
 // id state cpus cpu_list tasks threads agents runnable on_cpu
-// runnable_timeout stats.
+// runnable_timeout_ms stats.
 void WriteSnapshotFields(const EnclaveSnapshot& s, JsonWriter& w);
 
 // `ghostctl enclave status` text.

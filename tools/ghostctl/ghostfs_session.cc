@@ -8,6 +8,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/abi_version.h"
 #include "lib/ghostfs_mount.h"
 #include "tools/ghostctl/cpulist.h"
@@ -49,16 +51,33 @@ bool ParsePid(absl::string_view text, pid_t* pid) {
          absl::SimpleAtoi(text, pid) && *pid > 0;
 }
 
+std::optional<std::string> DestroyReason(const std::string& mount_point,
+                                         unsigned int id) {
+  absl::StatusOr<std::string> text =
+      ReadGhostfsFile(mount_point + "/destroyed");
+  if (!text.ok()) return std::nullopt;
+  std::optional<std::string> reason;
+  const std::string prefix = absl::StrCat(id, " ");
+  for (absl::string_view line : absl::StrSplit(*text, '\n')) {
+    if (absl::ConsumePrefix(&line, prefix)) reason = std::string(line);
+  }
+  return reason;
+}
+
 absl::StatusOr<Enclave> OpenEnclave(const std::string& mount_point,
                                     unsigned int id) {
   Enclave e(id, mount_point);
   struct stat st;
-  if (stat(e.dir().c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::NotFoundError(
-        absl::StrCat("no enclave ", id, " (no ", e.dir(),
-                     "); the existing ones: ghostctl enclave list"));
+  if (stat(e.dir().c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return e;
+  std::string why;
+  if (std::optional<std::string> reason = DestroyReason(mount_point, id)) {
+    why =
+        absl::StrCat("; an enclave ", id, " was destroyed earlier: ", *reason);
   }
-  return e;
+  return absl::NotFoundError(absl::StrCat("no enclave ", id, " (no ", e.dir(),
+                                          ")", why,
+                                          ". The existing ones: ghostctl "
+                                          "enclave list"));
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #ifndef GHOST_TOOLS_GHOSTCTL_GHOSTFS_SESSION_H_
 #define GHOST_TOOLS_GHOSTCTL_GHOSTFS_SESSION_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,8 +28,14 @@ bool ParseEnclaveId(absl::string_view text, unsigned int* id);
 // Parses a positive decimal pid/tid.
 bool ParsePid(absl::string_view text, pid_t* pid);
 
+// Why enclave `id` was last destroyed, from <mount_point>/destroyed
+// ("<id> <reason>" lines, oldest first), if the kernel has that file and
+// it names the enclave.
+std::optional<std::string> DestroyReason(const std::string& mount_point,
+                                         unsigned int id);
+
 // Enclave `id`, if its directory exists; NotFound naming
-// `ghostctl enclave list` otherwise.
+// `ghostctl enclave list` (and why it was destroyed, if known) otherwise.
 absl::StatusOr<Enclave> OpenEnclave(const std::string& mount_point,
                                     unsigned int id);
 
