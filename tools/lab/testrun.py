@@ -128,18 +128,16 @@ ghostctl status
 echo "mounts:       $(grep ' ghost ' /proc/mounts)"
 echo
 echo "-- an enclave, and a thread in it with no agent yet --"
-G=/sys/fs/ghost
-echo create 1 > $G/ctl
-echo 1-3 > $G/enclave_1/cpulist
+ghostctl enclave create 1 --cpus 1-3 | sed 's/^/  /'
 sleep 1 &
 pid=$!
-echo $pid > $G/enclave_1/tasks
-sed 's/^/  /' $G/enclave_1/status
+ghostctl move 1 $pid | sed 's/^/  /'
+ghostctl enclave status 1 | sed 's/^/  /'
 echo "  policy of $pid: $(awk '{print $41}' /proc/$pid/stat) (18 = SCHED_GHOST)"
 sleep 3
 echo "  3 s later, 'sleep 1' is in state $(awk '{print $3}' /proc/$pid/stat)" \
      "(R: runnable, waiting for an agent to run it)"
-echo destroy > $G/enclave_1/ctl
+ghostctl enclave destroy 1 | sed 's/^/  /'
 if wait $pid; then
   echo "  enclave destroyed: the thread went back to CFS and finished"
 else
