@@ -137,7 +137,7 @@ class AgentTest : public ::testing::Test {
     // thread waits for 999 slices, seconds under TCG, more than the
     // watchdog's default allows. The watchdog is tested on its own.
     ASSERT_TRUE(WriteGhostfsFile(enclave_->dir() + "/runnable_timeout",
-                                 "300000")
+                                 "60000")
                     .ok());
     std::unique_ptr<FifoTestAgent> agent = StartAgent();
     ASSERT_NE(agent, nullptr);

@@ -1,8 +1,14 @@
 #include "tests/vm/fifo_test_agent.h"
 
 #include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <new>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,12 +22,39 @@ constexpr uint32_t kRunFlags = GHOST_RUN_F_WAKE_ON_BLOCK |
                                GHOST_RUN_F_WAKE_ON_YIELD |
                                GHOST_RUN_F_WAKE_ON_PREEMPT;
 
-FifoTestAgent::FifoTestAgent(const Enclave& enclave, int cpu)
-    : enclave_(enclave), cpu_(cpu) {}
+constexpr int kMaxProblems = 32;
+constexpr int kProblemLen = 200;
+// CPU message types, GHOST_MSG_CPU_TICK and up.
+constexpr int kCpuMessageTypes = GHOST_MSG_CPU_AVAILABLE - GHOST_MSG_CPU_TICK + 1;
+
+struct FifoTestAgent::Shared {
+  std::atomic<int> attached{0};  // 1 ok, -1 failed
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> messages{0}, commits{0}, threads_done{0},
+      dead_with_runtime{0};
+  std::atomic<uint64_t> failures[GHOST_TXN_NR_RESULTS] = {};
+  std::atomic<uint64_t> cpu_messages[kCpuMessageTypes] = {};
+  std::atomic<int> nr_problems{0};
+  char problems[kMaxProblems][kProblemLen] = {};
+};
+
+namespace {
+
+// Interrupts the agent's ghost_run() sleep (EINTR) so it sees `stop`.
+void Nudge(int) {}
+
+}  // namespace
+
+FifoTestAgent::FifoTestAgent(const Enclave& enclave, int cpu, Shared* shared)
+    : enclave_(enclave), cpu_(cpu), shared_(shared) {}
 
 absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
     const Enclave& enclave, int cpu) {
-  std::unique_ptr<FifoTestAgent> agent(new FifoTestAgent(enclave, cpu));
+  void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return absl::ResourceExhaustedError("mmap");
+  std::unique_ptr<FifoTestAgent> agent(
+      new FifoTestAgent(enclave, cpu, new (mem) Shared()));
   absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave.dir());
   if (!dir.ok()) return dir.status();
   agent->dir_ = std::move(*dir);
@@ -40,48 +73,89 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
   if (!words.ok()) return words.status();
   agent->words_ = std::make_unique<StatusWordRegion>(std::move(*words));
 
-  agent->thread_ = std::thread([a = agent.get()] { a->Run(); });
-  while (agent->attached_.load() == 0) absl::SleepFor(absl::Milliseconds(1));
-  if (agent->attached_.load() < 0) {
-    agent->thread_.join();
-    absl::MutexLock lock(&agent->mu_);
-    return absl::InternalError(absl::StrCat(
-        "the agent could not attach: ",
-        agent->problems_.empty() ? "" : agent->problems_.back()));
+  agent->pid_ = fork();
+  if (agent->pid_ < 0) return absl::ResourceExhaustedError("fork");
+  if (agent->pid_ == 0) {
+    agent->Run();
+    _exit(0);
+  }
+  Shared* shared = agent->shared_;
+  while (shared->attached.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  if (shared->attached.load() < 0) {
+    const std::vector<std::string> why = agent->problems();
+    return absl::InternalError(absl::StrCat("the agent could not attach: ",
+                                            why.empty() ? "" : why.back()));
   }
   return agent;
 }
 
 FifoTestAgent::~FifoTestAgent() {
-  stop_.store(true);
-  if (attached_.load() > 0) (void)PingAgent(cpu_);
-  if (thread_.joinable()) thread_.join();
+  if (pid_ > 0) {
+    shared_->stop.store(true);
+    // A signal interrupts its sleep in ghost_run(); one that lands while
+    // it is awake is lost, so keep nudging until it is gone.
+    int status;
+    for (int i = 0; i < 500 && waitpid(pid_, &status, WNOHANG) == 0; ++i) {
+      kill(pid_, SIGUSR1);
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    if (waitpid(pid_, &status, WNOHANG) == 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+  }
+  shared_->~Shared();
+  munmap(shared_, sizeof(Shared));
 }
 
 FifoTestAgent::Counters FifoTestAgent::counters() {
-  absl::MutexLock lock(&mu_);
-  return counters_;
+  Counters c;
+  c.messages = shared_->messages.load();
+  c.commits = shared_->commits.load();
+  c.threads_done = shared_->threads_done.load();
+  c.dead_with_runtime = shared_->dead_with_runtime.load();
+  for (int i = 0; i < GHOST_TXN_NR_RESULTS; ++i) {
+    if (uint64_t n = shared_->failures[i].load()) {
+      c.failures[TxnResultName(GHOST_TXN_COMPLETE + i)] = n;
+    }
+  }
+  for (int i = 0; i < kCpuMessageTypes; ++i) {
+    if (uint64_t n = shared_->cpu_messages[i].load()) {
+      c.cpu_messages[MessageTypeName(GHOST_MSG_CPU_TICK + i)] = n;
+    }
+  }
+  return c;
 }
 
 std::vector<std::string> FifoTestAgent::problems() {
-  absl::MutexLock lock(&mu_);
-  return problems_;
+  std::vector<std::string> out;
+  const int n = std::min(shared_->nr_problems.load(), kMaxProblems);
+  for (int i = 0; i < n; ++i) out.emplace_back(shared_->problems[i]);
+  return out;
+}
+
+// In the agent process.
+void FifoTestAgent::Problem(const std::string& what) {
+  const int i = shared_->nr_problems.load();
+  if (i < kMaxProblems) {
+    snprintf(shared_->problems[i], kProblemLen, "%s", what.c_str());
+    shared_->nr_problems.store(i + 1);
+  }
 }
 
 void FifoTestAgent::Run() {
+  struct sigaction nudge = {};
+  nudge.sa_handler = Nudge;  // no SA_RESTART: ghost_run() returns EINTR
+  sigaction(SIGUSR1, &nudge, nullptr);
   absl::StatusOr<uint32_t> sw = AttachAgent(dir_.get(), cpu_);
   if (!sw.ok()) {
-    absl::MutexLock lock(&mu_);
-    problems_.push_back(sw.status().ToString());
-    attached_.store(-1);
+    Problem(sw.status().ToString());
+    shared_->attached.store(-1);
     return;
   }
   sw_index_ = *sw;
-  attached_.store(1);
-  while (!stop_.load()) ScheduleOrBlock();
-  // Leaving ghost detaches the agent.
-  struct sched_param param = {.sched_priority = 0};
-  sched_setscheduler(0, SCHED_OTHER, &param);
+  shared_->attached.store(1);
+  while (!shared_->stop.load()) ScheduleOrBlock();
 }
 
 // One round: read the barrier, consume every message, then run the next
@@ -95,9 +169,8 @@ void FifoTestAgent::ScheduleOrBlock() {
     // A stale barrier: just look again. Not an agent any more (the
     // enclave was destroyed): stop.
     if (BlockAgent(barrier).code() == absl::StatusCode::kInvalidArgument) {
-      absl::MutexLock lock(&mu_);
-      problems_.push_back("the agent was detached (enclave destroyed?)");
-      stop_.store(true);
+      Problem("the agent was detached (enclave destroyed?)");
+      shared_->stop.store(true);
     }
     return;
   }
@@ -111,13 +184,12 @@ void FifoTestAgent::ScheduleOrBlock() {
   const int32_t result = CpuDataRegion::Result(txn);
   if (done.ok() && result == GHOST_TXN_COMPLETE) {
     running_ = gtid;
-    absl::MutexLock lock(&mu_);
-    counters_.commits++;
+    shared_->commits.fetch_add(1);
     return;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    counters_.failures[TxnResultName(result)]++;
+  if (result > GHOST_TXN_COMPLETE &&
+      result < GHOST_TXN_COMPLETE + GHOST_TXN_NR_RESULTS) {
+    shared_->failures[result - GHOST_TXN_COMPLETE].fetch_add(1);
   }
   // Stale: a message about it (or for us) is on its way; try it again
   // after reading it. Anything else: its next message says what to do.
@@ -129,25 +201,21 @@ void FifoTestAgent::ScheduleOrBlock() {
 
 void FifoTestAgent::Handle(const ghost_msg& msg) {
   if (IsCpuMessage(msg)) {
-    absl::MutexLock lock(&mu_);
-    counters_.cpu_messages[MessageTypeName(msg.type)]++;
+    if (msg.type <= GHOST_MSG_CPU_AVAILABLE) {
+      shared_->cpu_messages[msg.type - GHOST_MSG_CPU_TICK].fetch_add(1);
+    }
     if (msg.gtid != 0 || msg.seqnum != 0) {
-      problems_.push_back(absl::StrCat(MessageTypeName(msg.type),
-                                       " has gtid ", msg.gtid, ", seq ",
-                                       msg.seqnum, ": expected 0, 0"));
+      Problem(absl::StrCat(MessageTypeName(msg.type), " has gtid ", msg.gtid,
+                           ", seq ", msg.seqnum, ": expected 0, 0"));
     }
     return;
   }
   Thread& t = threads_[msg.gtid];
-  {
-    absl::MutexLock lock(&mu_);
-    counters_.messages++;
-    const uint32_t want = msg.type == GHOST_MSG_NEW ? 1 : t.seq + 1;
-    if (msg.seqnum != want) {
-      problems_.push_back(absl::StrCat("gtid ", msg.gtid, ": ",
-                                       MessageTypeName(msg.type), " has seq ",
-                                       msg.seqnum, ", expected ", want));
-    }
+  shared_->messages.fetch_add(1);
+  const uint32_t want = msg.type == GHOST_MSG_NEW ? 1 : t.seq + 1;
+  if (msg.seqnum != want) {
+    Problem(absl::StrCat("gtid ", msg.gtid, ": ", MessageTypeName(msg.type),
+                         " has seq ", msg.seqnum, ", expected ", want));
   }
   t.seq = msg.seqnum;
   auto enqueue = [&] {
@@ -196,10 +264,9 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
                   fifo_.end());
       threads_.erase(msg.gtid);
       (void)FreeStatusWord(dir_.get(), {msg.sw_region, msg.sw_index});
-      absl::MutexLock lock(&mu_);
-      counters_.threads_done++;
+      shared_->threads_done.fetch_add(1);
       if (msg.type == GHOST_MSG_DEAD && msg.runtime > 0) {
-        counters_.dead_with_runtime++;
+        shared_->dead_with_runtime.fetch_add(1);
       }
       break;
     }

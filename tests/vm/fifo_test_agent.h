@@ -3,22 +3,29 @@
 // threads there first-come first-served through transactions, blocking in
 // ghost_run() whenever it has nothing to do.
 //
+// The agent runs in a child process of its own, as real agents do: an
+// agent that shares an address space with the threads it schedules can
+// deadlock on it. A ghost thread preempted while it holds the mmap lock
+// (a thread exiting, a stack being mapped) waits for the agent, and an
+// agent that then faults or allocates waits for that lock. Counters and
+// problems come back through shared memory.
+//
 // It checks the kernel as it goes: every thread's messages must start with
 // NEW, be numbered without gaps, and end with DEAD or DEPARTED. Tests read
 // the counters and the problems it saw.
 #ifndef GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
 #define GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/cpu_data_region.h"
 #include "lib/enclave.h"
 #include "lib/fd.h"
@@ -34,7 +41,7 @@ class FifoTestAgent {
   static absl::StatusOr<std::unique_ptr<FifoTestAgent>> Start(
       const Enclave& enclave, int cpu);
 
-  // Stops the agent: it leaves ghost, and its CPU has no agent any more.
+  // Stops the agent process: its CPU has no agent any more.
   ~FifoTestAgent();
 
   struct Counters {
@@ -53,10 +60,14 @@ class FifoTestAgent {
   int cpu() const { return cpu_; }
 
  private:
-  FifoTestAgent(const Enclave& enclave, int cpu);
+  // What the agent process reports, in memory shared with the test.
+  struct Shared;
+
+  FifoTestAgent(const Enclave& enclave, int cpu, Shared* shared);
   void Run();
   void Handle(const ghost_msg& msg);
   void ScheduleOrBlock();
+  void Problem(const std::string& what);
 
   struct Thread {
     uint32_t seq = 0;
@@ -66,24 +77,18 @@ class FifoTestAgent {
 
   const Enclave enclave_;
   const int cpu_;
+  Shared* const shared_;
   Fd dir_;
   std::unique_ptr<MessageQueue> queue_;
   std::unique_ptr<CpuDataRegion> cpu_data_;
   std::unique_ptr<StatusWordRegion> words_;
   uint32_t sw_index_ = 0;
+  pid_t pid_ = -1;  // the agent process
 
-  // Agent-thread state.
+  // Agent-process state.
   std::map<uint64_t, Thread> threads_;
   std::vector<uint64_t> fifo_;
   uint64_t running_ = 0;
-
-  std::atomic<bool> stop_{false};
-  std::atomic<int> attached_{0};  // 1 ok, -1 failed
-  std::thread thread_;
-
-  absl::Mutex mu_;
-  Counters counters_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> problems_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ghost::testing
