@@ -664,14 +664,22 @@ class RogueAgent {
     }
   }
 
-  // The agent barrier, from our status word (0 if the region is gone).
+  // docs/abi.md: mappings stay valid after their enclave is destroyed.
+  void Faulted(const char* what) {
+    w_.ledger.Problem("agent.mapping", "SIGBUS from a ghost mapping",
+                      absl::StrCat(what, " of enclave ", id_));
+  }
+
+  // The agent barrier, from our status word.
   uint32_t AgentBarrier() {
     uint32_t b = 0;
     if (words_ == nullptr) return 0;
     const auto* words = static_cast<const ghost_status_word*>(words_);
-    GuardedAccess([&] {
-      b = __atomic_load_n(&words[sw_index_].barrier, __ATOMIC_ACQUIRE);
-    });
+    if (!GuardedAccess([&] {
+          b = __atomic_load_n(&words[sw_index_].barrier, __ATOMIC_ACQUIRE);
+        })) {
+      Faulted("sw_0");
+    }
     return b;
   }
 
@@ -688,9 +696,11 @@ class RogueAgent {
       return b;
     }
     const auto* words = static_cast<const ghost_status_word*>(words_);
-    GuardedAccess([&] {
-      b = __atomic_load_n(&words[args.index].barrier, __ATOMIC_ACQUIRE);
-    });
+    if (!GuardedAccess([&] {
+          b = __atomic_load_n(&words[args.index].barrier, __ATOMIC_ACQUIRE);
+        })) {
+      Faulted("sw_0");
+    }
     return b;
   }
 
@@ -742,13 +752,15 @@ class RogueAgent {
                                             22, 99, -1, INT_MIN})
                       : GHOST_TXN_READY;
     ghost_txn* txn = static_cast<ghost_txn*>(txns_) + cpu;
-    GuardedAccess([&] {
-      txn->gtid = gtid;
-      txn->task_barrier = task_barrier;
-      txn->agent_barrier = agent_barrier;
-      txn->run_flags = flags;
-      __atomic_store_n(&txn->state, state, __ATOMIC_RELEASE);
-    });
+    if (!GuardedAccess([&] {
+          txn->gtid = gtid;
+          txn->task_barrier = task_barrier;
+          txn->agent_barrier = agent_barrier;
+          txn->run_flags = flags;
+          __atomic_store_n(&txn->state, state, __ATOMIC_RELEASE);
+        })) {
+      Faulted("cpu_data");
+    }
   }
 
   int PickCommitCpu(const std::vector<int>& so_far) {
@@ -831,7 +843,8 @@ class RogueAgent {
       if (!GuardedAccess([&] {
             state = __atomic_load_n(&txn->state, __ATOMIC_ACQUIRE);
           })) {
-        return;  // the enclave is gone
+        Faulted("cpu_data");
+        return;
       }
       if (state == GHOST_TXN_CLAIMED && StillClaimed(txn)) {
         w_.ledger.Problem("agent.commit", "slot left CLAIMED", input);
@@ -1032,6 +1045,7 @@ class Churn {
       absl::SleepFor(absl::Milliseconds(rng_.Range(5, 40)));
       Step();
     }
+    if (ephemeral_fd_ >= 0) close(ephemeral_fd_);
   }
 
   // The rogue agent's usual enclave, with CPUs and the workers.
@@ -1374,7 +1388,8 @@ class SurfaceFuzzer {
     const std::vector<unsigned int> ids = LiveIds();
     if (ids.empty() || rng_.OneIn(4)) {
       return kMount + "/" +
-             rng_.Pick<std::string>({"version", "destroyed", "ctl", "nope"});
+             rng_.Pick<std::string>(
+                 {"version", "destroyed", "objects", "ctl", "nope"});
     }
     return EnclaveDir(rng_.Pick(ids)) + "/" +
            rng_.Pick<std::string>(
@@ -1869,7 +1884,9 @@ class SurfaceFuzzer {
       const bool ok = GuardedAccess([&] {
         for (size_t i = 0; i < len && i < t.size; i += kPage) (void)bytes[i];
       });
-      if (!ok) w_.ledger.Note("mapping faulted (enclave destroyed)", t.kind);
+      if (!ok) {
+        w_.ledger.Problem(t.kind, "SIGBUS from a ghost mapping", t.kind);
+      }
     }
     if (t.read_only) {
       const Outcome o = Check(mprotect(p, len, PROT_READ | PROT_WRITE));
@@ -1903,12 +1920,15 @@ class SurfaceFuzzer {
     const uint64_t gtid = rng_.OneIn(2) ? w_.WorkerGtid(rng_) : rng_.Edgy64();
     const uint32_t flags = rng_.Edgy32();
     Trace(absl::StrCat("scribble ", path, " state ", state));
-    GuardedAccess([&] {
-      txn->gtid = gtid;
-      txn->run_flags = flags;
-      txn->cpu = flags;  // the kernel must not trust it
-      __atomic_store_n(&txn->state, state, __ATOMIC_RELEASE);
-    });
+    if (!GuardedAccess([&] {
+          txn->gtid = gtid;
+          txn->run_flags = flags;
+          txn->cpu = flags;  // the kernel must not trust it
+          __atomic_store_n(&txn->state, state, __ATOMIC_RELEASE);
+        })) {
+      w_.ledger.Problem("cpu_data.scribble", "SIGBUS from a ghost mapping",
+                        path);
+    }
     munmap(p, kTxnBytes);
     w_.ledger.Count("cpu_data.scribble");
   }
@@ -2083,6 +2103,23 @@ void ExpectAnAgentStillSchedules() {
   t.join();
 }
 
+// /sys/fs/ghost/objects counts live kernel objects: once every enclave is
+// destroyed and every queue fd closed, all go back to 0 (they are freed
+// after RCU grace periods and in work items, hence the wait).
+void ExpectNothingLeaked() {
+  const std::string path = kMount + "/objects";
+  if (access(path.c_str(), F_OK) != 0) return;  // an older kernel
+  const std::string zero = "enclaves 0\ntasks 0\nqueues 0\n";
+  absl::StatusOr<std::string> text = ReadGhostfsFile(path);
+  const absl::Time end = absl::Now() + absl::Seconds(10);
+  while (text.ok() && *text != zero && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(50));
+    text = ReadGhostfsFile(path);
+  }
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, zero) << "kernel objects leaked by the fuzzing";
+}
+
 void EnsureCpu3Online() {
   const std::string online = "/sys/devices/system/cpu/cpu3/online";
   absl::StatusOr<std::string> state = ReadGhostfsFile(online);
@@ -2154,6 +2191,7 @@ TEST(AbiFuzzTest, RandomOperationsLeaveTheKernelHealthy) {
   ExpectCtlStillWorks();
   ExpectAnAgentStillSchedules();
   DestroyAllEnclaves();
+  ExpectNothingLeaked();
 
   printf("# AbiFuzz seed %llu: %llu operations\n%s",
          static_cast<unsigned long long>(config.seed),

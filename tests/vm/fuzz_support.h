@@ -1,8 +1,8 @@
 // Building blocks of the ABI fuzzer (abi_fuzz_test.cc): a seeded random
 // source, a ledger that checks every result against what docs/abi.md allows
-// and counts it, and guarded access to kernfs mappings that the kernel may
-// pull away at any moment (a destroyed enclave's cpu_data and status words
-// fault with SIGBUS afterwards).
+// and counts it, and guarded access to kernfs mappings, so that a SIGBUS
+// from one (docs/abi.md says they stay valid after their enclave is
+// destroyed) is reported as a finding instead of killing the test.
 #ifndef GHOST_TESTS_VM_FUZZ_SUPPORT_H_
 #define GHOST_TESTS_VM_FUZZ_SUPPORT_H_
 
@@ -209,9 +209,10 @@ class FuzzLedger {
       ABSL_GUARDED_BY(mu_);
 };
 
-// Memory of a kernfs mapping (cpu_data, sw_0) faults with SIGBUS once its
-// enclave is destroyed, which another fuzzing thread may do at any time.
-// GuardedAccess runs a plain load or store and reports whether it faulted.
+// Memory of a kernfs mapping (cpu_data, sw_0) must stay valid when another
+// fuzzing thread destroys its enclave; if the kernel pulls it away anyway,
+// the access faults with SIGBUS. GuardedAccess runs a plain load or store
+// and reports whether it faulted.
 // Only trivially destructible work may run inside: a fault jumps out.
 namespace fuzz_internal {
 inline thread_local sigjmp_buf* guard = nullptr;
