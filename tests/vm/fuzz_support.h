@@ -129,7 +129,8 @@ class FuzzLedger {
   // failure.
   void Note(const std::string& what, absl::string_view example) {
     absl::MutexLock lock(&mu_);
-    auto [it, fresh] = notes_.try_emplace(what, 0, std::string(example));
+    auto [it, fresh] = notes_.try_emplace(
+        what, 0, absl::CHexEscape(example.substr(0, 160)));
     ++it->second.first;
   }
 
