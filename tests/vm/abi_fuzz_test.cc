@@ -27,14 +27,16 @@
 // GHOST_FUZZ_SECONDS sets the duration (default 40) and GHOST_FUZZ_TRACE=1
 // prints every operation before it runs (GHOST_FUZZ_NO_HOTPLUG=1 keeps CPU 3
 // online):
-//   tools/ghost lab run 'GHOST_FUZZ_SEED=42 GHOST_FUZZ_TRACE=1 \
-//       ghost_vm_tests --gtest_filter=AbiFuzz*'
+//   tools/ghost lab run --flavour debug
+//       'GHOST_FUZZ_SEED=42 GHOST_FUZZ_TRACE=1 ghost_vm_tests
+//        --gtest_filter=AbiFuzz*'
 // CPU 0 never joins an enclave, so the test harness always has a CPU.
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -352,8 +354,10 @@ struct World {
   std::atomic<bool> stop_helpers{false};  // the pinger, after the agent
   std::atomic<bool> stop_workers{false};
   std::vector<std::unique_ptr<Worker>> workers;
-  std::atomic<pid_t> agent_tid{0};
-  std::atomic<int> agent_cpu{-1};
+  // Two rogue agents: they commit to each other's CPUs too.
+  static constexpr int kAgents = 2;
+  std::atomic<pid_t> agent_tid[kAgents] = {0, 0};
+  std::atomic<int> agent_cpu[kAgents] = {-1, -1};
   std::atomic<bool> hotplug{false};  // CPU 3 is (being taken) offline
   std::vector<pid_t> kthreads;  // must never enter (EPERM)
   pid_t pid_max = 4194304;
@@ -545,11 +549,12 @@ Input TimeoutInput(FuzzRng& rng) {
 // it when it blocks in ghost_run()).
 class RogueAgent {
  public:
-  explicit RogueAgent(World& w) : w_(w), rng_(w.config.seed, 100) {}
+  RogueAgent(World& w, int index)
+      : w_(w), index_(index), rng_(w.config.seed, 100 + index) {}
 
   void Run() {
-    tl_who = "agent";
-    w_.agent_tid.store(Gettid());
+    tl_who = index_ == 0 ? "agent0" : "agent1";
+    w_.agent_tid[index_].store(Gettid());
     while (!w_.stop.load()) {
       if (!Attach()) {
         absl::SleepFor(absl::Milliseconds(rng_.Range(2, 8)));
@@ -589,7 +594,7 @@ class RogueAgent {
       return false;
     }
     sw_index_ = args.sw_index;
-    w_.agent_cpu.store(cpu_);
+    w_.agent_cpu[index_].store(cpu_);
     CheckPinned();
     if (rng_.OneIn(2)) CreateQueue(/*default_queue=*/true);
     return true;
@@ -629,7 +634,7 @@ class RogueAgent {
   }
 
   void Leave() {
-    w_.agent_cpu.store(-1);
+    w_.agent_cpu[index_].store(-1);
     if (StillAgent()) testing::MoveToCfs(0);
     for (int fd : queues_) close(fd);
     queues_.clear();
@@ -1010,6 +1015,7 @@ class RogueAgent {
   }
 
   World& w_;
+  const int index_;
   FuzzRng rng_;
   unsigned int id_ = 0;
   int cpu_ = -1;
@@ -1031,7 +1037,8 @@ void PingerBody(World& w) {
   FuzzRng rng(w.config.seed, 200);
   while (!w.stop_helpers.load()) {
     absl::SleepFor(absl::Milliseconds(rng.Range(1, 6)));
-    const int agent_cpu = w.agent_cpu.load();
+    const int which = static_cast<int>(rng.Below(World::kAgents));
+    const int agent_cpu = w.agent_cpu[which].load();
     int cpu = agent_cpu >= 0 && !rng.OneIn(4)
                   ? agent_cpu
                   : static_cast<int>(rng.Range(1, kLastCpu));
@@ -1044,7 +1051,7 @@ void PingerBody(World& w) {
     w.ledger.Record("ping", o.ok, o.err,
                     {RunErrnos(GHOST_OP_AGENT_PING), !bad},
                     absl::StrCat("cpu ", cpu));
-    const pid_t agent = w.agent_tid.load();
+    const pid_t agent = w.agent_tid[which].load();
     if (agent > 0 && rng.OneIn(30)) {
       syscall(SYS_tgkill, getpid(), agent, SIGUSR1);
       w.ledger.Count("signal.agent");
@@ -1366,7 +1373,8 @@ class SurfaceFuzzer {
       // A buffer the kernel cannot read.
       const int fd = open((kMount + "/ctl").c_str(), O_WRONLY | O_CLOEXEC);
       Trace("write ctl from a NULL buffer");
-      const Outcome o = Check(write(fd, nullptr, 10));
+      const char* volatile unreadable = nullptr;
+      const Outcome o = Check(write(fd, unreadable, 10));
       close(fd);
       w_.ledger.Record("ctl.bad_buffer", o.ok, o.err, {{EFAULT}, false},
                        "write(ctl, NULL, 10)");
@@ -2026,6 +2034,64 @@ std::vector<pid_t> KernelThreads() {
   return out;
 }
 
+void Spin(absl::Duration d) {
+  const absl::Time end = absl::Now() + d;
+  while (absl::Now() < end) {
+  }
+}
+
+// What a worker does next: mostly sleep, yield and spin; now and then
+// change its affinity (a latch elsewhere becomes impossible) or nice value,
+// or start a short-lived thread (born in the enclave if the worker is a
+// ghost thread).
+void WorkerStep(World& w, FuzzRng& rng) {
+  switch (rng.Below(12)) {
+    case 0:
+    case 1:
+    case 2:
+      absl::SleepFor(absl::Microseconds(rng.Range(50, 2000)));
+      break;
+    case 3:
+    case 4:
+      sched_yield();
+      break;
+    case 5:
+    case 6:
+      Spin(absl::Microseconds(rng.Range(10, 500)));
+      break;
+    case 7: {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      const uint64_t mask = rng.Range(1, 15);
+      for (int c = 0; c < kNrCpus; ++c) {
+        if (mask & (1u << c)) CPU_SET(c, &set);
+      }
+      const Outcome o = Check(sched_setaffinity(0, sizeof(set), &set));
+      w.ledger.Record("worker.affinity", o.ok, o.err, {{EINVAL}, true},
+                      absl::StrCat("mask ", mask));
+      break;
+    }
+    case 8: {
+      const Outcome o =
+          Check(setpriority(PRIO_PROCESS, 0, static_cast<int>(rng.Range(-5, 10))));
+      w.ledger.Record("worker.nice", o.ok, o.err, {{}, true}, "setpriority");
+      break;
+    }
+    case 9: {
+      std::thread child([] {
+        Spin(absl::Microseconds(100));
+        absl::SleepFor(absl::Microseconds(200));
+      });
+      child.join();
+      w.ledger.Count("worker.child");
+      break;
+    }
+    default:
+      absl::SleepFor(absl::Milliseconds(rng.Range(1, 10)));
+      break;
+  }
+}
+
 void StartWorkers(World& w) {
   for (int i = 0; i < kWorkers; ++i) {
     auto worker = std::make_unique<Worker>();
@@ -2035,24 +2101,7 @@ void StartWorkers(World& w) {
       me->gtid.store(GetGtid().value_or(0));
       me->tid.store(Gettid());
       while (!w.stop_workers.load()) {
-        switch (rng.Below(4)) {
-          case 0:
-            absl::SleepFor(absl::Microseconds(rng.Range(50, 2000)));
-            break;
-          case 1:
-            sched_yield();
-            break;
-          case 2: {
-            const absl::Time end =
-                absl::Now() + absl::Microseconds(rng.Range(10, 500));
-            while (absl::Now() < end) {
-            }
-            break;
-          }
-          default:
-            absl::SleepFor(absl::Milliseconds(rng.Range(1, 10)));
-            break;
-        }
+        WorkerStep(w, rng);
         me->rounds.fetch_add(1);
       }
       me->done.store(true);
@@ -2153,7 +2202,7 @@ void ExpectAnAgentStillSchedules() {
     while (!go.load()) absl::SleepFor(absl::Milliseconds(1));
     volatile uint64_t x = 0;
     for (int i = 0; i < 3; ++i) {
-      for (int j = 0; j < 20000; ++j) x += j;
+      for (int j = 0; j < 20000; ++j) x = x + j;
       sched_yield();
       absl::SleepFor(absl::Microseconds(200));
     }
@@ -2221,9 +2270,11 @@ TEST(AbiFuzzTest, RandomOperationsLeaveTheKernelHealthy) {
   StartWorkers(*w);
   auto churn = std::make_unique<Churn>(*w);
   churn->MakeHome();
-  auto agent = std::make_unique<RogueAgent>(*w);
-  Helper agent_thread, pinger, churn_thread;
+  auto agent = std::make_unique<RogueAgent>(*w, 0);
+  auto agent2 = std::make_unique<RogueAgent>(*w, 1);
+  Helper agent_thread, agent2_thread, pinger, churn_thread;
   agent_thread.Start([&] { agent->Run(); });
+  agent2_thread.Start([&] { agent2->Run(); });
   pinger.Start([w] { PingerBody(*w); });
   churn_thread.Start([&] { churn->Run(); });
 
@@ -2245,7 +2296,8 @@ TEST(AbiFuzzTest, RandomOperationsLeaveTheKernelHealthy) {
 
   // The agent stops first; the pinger wakes it if it sleeps in ghost_run().
   w->stop.store(true);
-  const bool agent_done = WaitFor(agent_thread.done, absl::Seconds(15));
+  const bool agent_done = WaitFor(agent_thread.done, absl::Seconds(15)) &&
+                          WaitFor(agent2_thread.done, absl::Seconds(5));
   w->stop_helpers.store(true);
   const bool helpers_done = WaitFor(pinger.done, absl::Seconds(5)) &&
                             WaitFor(churn_thread.done, absl::Seconds(15));
@@ -2275,14 +2327,17 @@ TEST(AbiFuzzTest, RandomOperationsLeaveTheKernelHealthy) {
 
   if (agent_done && helpers_done && workers_done) {
     agent_thread.thread.join();
+    agent2_thread.thread.join();
     pinger.thread.join();
     churn_thread.thread.join();
     delete w;
   } else {
     agent_thread.thread.detach();
+    agent2_thread.thread.detach();
     pinger.thread.detach();
     churn_thread.thread.detach();
     (void)agent.release();
+    (void)agent2.release();
     (void)churn.release();
   }
 }
