@@ -12,8 +12,8 @@
 //     at agent priority: it sleeps after every short burst, and a pinger
 //     wakes it from GHOST_OP_AGENT_BLOCK;
 //   - a churn thread creates and destroys enclaves, moves workers between
-//     them, destroys the rogue agent's enclave under it and takes CPU 3
-//     offline and back.
+//     them, destroys the rogue agent's enclave under it and takes an agent's
+//     CPU (or CPU 3) offline and back.
 // Every result is checked against docs/abi.md (fuzz_support.h's ledger):
 // an errno the ABI does not document, or a success where it says the input
 // must be rejected, is a finding and fails the test. Afterwards the kernel
@@ -25,8 +25,8 @@
 // The seed is printed first; GHOST_FUZZ_SEED=<seed> replays a run (each
 // thread repeats its choices; the interleaving is the kernel's),
 // GHOST_FUZZ_SECONDS sets the duration (default 40) and GHOST_FUZZ_TRACE=1
-// prints every operation before it runs (GHOST_FUZZ_NO_HOTPLUG=1 keeps CPU 3
-// online):
+// prints every operation before it runs (GHOST_FUZZ_NO_HOTPLUG=1 keeps every
+// CPU online):
 //   tools/ghost lab run --flavour debug
 //       'GHOST_FUZZ_SEED=42 GHOST_FUZZ_TRACE=1 ghost_vm_tests
 //        --gtest_filter=AbiFuzz*'
@@ -129,8 +129,8 @@ struct FuzzConfig {
   uint64_t seed;
   absl::Duration duration;
   bool trace;
-  // GHOST_FUZZ_NO_HOTPLUG=1 leaves CPU 3 online, to look past a hotplug
-  // finding until it is fixed; the default run takes CPU 3 offline.
+  // GHOST_FUZZ_NO_HOTPLUG=1 keeps every CPU online, to look past a hotplug
+  // finding until it is fixed; the default run takes CPUs offline.
   bool hotplug;
 };
 
@@ -333,6 +333,10 @@ std::string RandomCpuSet(FuzzRng& rng) {
   return absl::StrJoin(cpus, ",");
 }
 
+std::string CpuOnlinePath(int cpu) {
+  return absl::StrCat("/sys/devices/system/cpu/cpu", cpu, "/online");
+}
+
 // --- the shared world ---------------------------------------------------
 
 // A real thread that sleeps, yields and spins; the fuzzer moves it between
@@ -358,7 +362,7 @@ struct World {
   static constexpr int kAgents = 2;
   std::atomic<pid_t> agent_tid[kAgents] = {0, 0};
   std::atomic<int> agent_cpu[kAgents] = {-1, -1};
-  std::atomic<bool> hotplug{false};  // CPU 3 is (being taken) offline
+  std::atomic<bool> hotplug{false};  // a CPU is (being taken) offline
   std::vector<pid_t> kthreads;  // must never enter (EPERM)
   pid_t pid_max = 4194304;
 
@@ -617,7 +621,7 @@ class RogueAgent {
   }
 
   // After attaching, the agent runs on its CPU and cannot leave it (unless
-  // the enclave went meanwhile, or CPU 3 is being taken offline).
+  // the enclave went meanwhile, or its CPU is being taken offline).
   void CheckPinned() {
     if (sched_getcpu() != cpu_ && StillAgent() && !w_.hotplug.load()) {
       w_.ledger.Problem("agent.attach", "agent not on its CPU",
@@ -1062,8 +1066,8 @@ void PingerBody(World& w) {
 // --- the churn thread ---------------------------------------------------
 
 // Creates and destroys enclaves, gives them CPUs, moves workers between
-// them, destroys the rogue agent's enclave under it and takes CPU 3
-// offline for a moment.
+// them, destroys the rogue agent's enclave under it and takes an agent's
+// CPU offline for a moment.
 class Churn {
  public:
   explicit Churn(World& w) : w_(w), rng_(w.config.seed, 300) {}
@@ -1204,10 +1208,13 @@ class Churn {
               {kTasksErrnos, true});
   }
 
-  // CPU 3 goes offline: it leaves its enclave, and no enclave can take it
-  // (EINVAL) until it is back.
+  // A CPU goes offline, the one a rogue agent is on if any (never CPU 0),
+  // else CPU 3: it leaves its enclave, and no enclave can take it (EINVAL)
+  // until it is back.
   void Hotplug() {
-    const std::string online = "/sys/devices/system/cpu/cpu3/online";
+    int cpu = w_.agent_cpu[rng_.Below(World::kAgents)].load();
+    if (cpu < 1 || cpu > kLastCpu) cpu = kLastCpu;
+    const std::string online = CpuOnlinePath(cpu);
     if (!w_.config.hotplug || access(online.c_str(), W_OK) != 0 ||
         absl::Now() - last_hotplug_ < absl::Seconds(4)) {
       return;
@@ -1218,24 +1225,24 @@ class Churn {
     FuzzWrite(w_, "hotplug.offline", online, "0", {hotplug_errnos, true},
               /*enclave_file=*/false);
     absl::StatusOr<std::string> state = ReadGhostfsFile(online);
-    if (state.ok() && *state == "0\n") CheckOffline();
+    if (state.ok() && *state == "0\n") CheckOffline(cpu);
     FuzzWrite(w_, "hotplug.online", online, "1", {hotplug_errnos, true},
               /*enclave_file=*/false);
     w_.hotplug.store(false);
   }
 
-  void CheckOffline() {
+  void CheckOffline(int cpu) {
     for (unsigned int id : LiveIds()) {
       const std::vector<int> cpus = EnclaveCpus(id);
-      if (std::count(cpus.begin(), cpus.end(), kLastCpu)) {
+      if (std::count(cpus.begin(), cpus.end(), cpu)) {
         w_.ledger.Problem("hotplug", "an offline CPU is still in an enclave",
                           absl::StrCat("enclave ", id));
       }
     }
     const unsigned int id =
         kPoolBase + static_cast<unsigned int>(rng_.Below(kPoolSize));
-    FuzzWrite(w_, "cpulist.offline_cpu", EnclaveDir(id) + "/cpulist", "3",
-              {kCpulistErrnos, false});
+    FuzzWrite(w_, "cpulist.offline_cpu", EnclaveDir(id) + "/cpulist",
+              absl::StrCat(cpu), {kCpulistErrnos, false});
     absl::SleepFor(absl::Milliseconds(rng_.Range(20, 300)));
   }
 
@@ -2236,11 +2243,14 @@ void ExpectNothingLeaked() {
   EXPECT_EQ(*text, zero) << "kernel objects leaked by the fuzzing";
 }
 
-void EnsureCpu3Online() {
-  const std::string online = "/sys/devices/system/cpu/cpu3/online";
-  absl::StatusOr<std::string> state = ReadGhostfsFile(online);
-  if (state.ok() && *state != "1\n") {
-    EXPECT_TRUE(WriteGhostfsFile(online, "1").ok()) << "CPU 3 stays offline";
+void EnsureCpusOnline() {
+  for (int cpu = 1; cpu <= kLastCpu; ++cpu) {
+    const std::string online = CpuOnlinePath(cpu);
+    absl::StatusOr<std::string> state = ReadGhostfsFile(online);
+    if (state.ok() && *state != "1\n") {
+      EXPECT_TRUE(WriteGhostfsFile(online, "1").ok())
+          << "CPU " << cpu << " stays offline";
+    }
   }
 }
 
@@ -2306,7 +2316,7 @@ TEST(AbiFuzzTest, RandomOperationsLeaveTheKernelHealthy) {
 
   DestroyAllEnclaves();
   EXPECT_THAT(LiveIds(), ::testing::IsEmpty()) << "enclaves left after cleanup";
-  EnsureCpu3Online();
+  EnsureCpusOnline();
   const bool workers_done = ExpectWorkersFinish(*w);
   ExpectCtlStillWorks();
   ExpectAnAgentStillSchedules();
