@@ -1,9 +1,20 @@
 #include "lib/agent.h"
 
+#include <cerrno>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace ghost {
+
+namespace {
+
+// What AttachAgent() says while the CPU still has another agent (EBUSY).
+bool CpuHasAgent(const absl::Status& s) {
+  return s.code() == absl::ErrnoToStatusCode(EBUSY);
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<AgentGroup>> AgentGroup::Start(
     KernelInterface& kernel, absl::Span<const int> cpus, AgentLoop& loop,
@@ -52,7 +63,7 @@ void AgentGroup::Run(int cpu, absl::Time attach_deadline) {
   for (;;) {
     sw = kernel_.AttachAgent(cpu);
     // EBUSY: the previous agent is still leaving.
-    if (sw.ok() || !absl::IsUnavailable(sw.status()) ||
+    if (sw.ok() || !CpuHasAgent(sw.status()) ||
         absl::Now() > attach_deadline || stopping()) {
       break;
     }
@@ -65,7 +76,7 @@ void AgentGroup::Run(int cpu, absl::Time attach_deadline) {
       failure_ = absl::Status(
           sw.status().code(),
           absl::StrCat(sw.status().message(),
-                       absl::IsUnavailable(sw.status())
+                       CpuHasAgent(sw.status())
                            ? " (another agent still holds the CPU: stop it, "
                              "or let agent_fifo take over with --takeover)"
                            : ""));

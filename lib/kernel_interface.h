@@ -40,7 +40,8 @@ class KernelInterface {
                                         absl::Span<const int> cpus) = 0;
 
   // The calling thread becomes the agent of `cpu`; returns the index of
-  // its status word. Unavailable (EBUSY) while another agent has the CPU.
+  // its status word. While another agent has the CPU the code is
+  // absl::ErrnoToStatusCode(EBUSY) (AgentGroup retries on it).
   virtual absl::StatusOr<uint32_t> AttachAgent(int cpu) = 0;
 
   // The calling agent thread leaves ghost (its CPU has no agent after).

@@ -67,7 +67,8 @@ absl::StatusOr<uint32_t> FakeKernel::AttachAgent(int cpu) {
     return absl::InvalidArgumentError(absl::StrCat("CPU ", cpu, " not ours"));
   }
   if (agent_sw_[cpu] != 0) {
-    return absl::UnavailableError(absl::StrCat("CPU ", cpu, " has an agent"));
+    return absl::Status(absl::ErrnoToStatusCode(EBUSY),
+                        absl::StrCat("CPU ", cpu, " has an agent"));
   }
   const uint32_t i = AllocWord();
   words_[i] = {.barrier = 0, .flags = GHOST_SW_F_INUSE | GHOST_SW_F_AGENT,
