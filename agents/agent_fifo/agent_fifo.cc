@@ -18,6 +18,7 @@
 // enclave), attaches as soon as each CPU is free, and rediscovers every
 // thread from the status words. It prints how long the hand-over left the
 // enclave without a commit ("blackout").
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -42,10 +43,13 @@
 #include "agents/agent_fifo/takeover.h"
 #include "lib/abi_version.h"
 #include "lib/agent.h"
+#include "lib/cpu_data_region.h"
 #include "lib/cpu_list.h"
 #include "lib/enclave.h"
 #include "lib/ghost_kernel.h"
 #include "lib/ghostfs_mount.h"
+#include "lib/task.h"
+#include "lib/task_table.h"
 #include "lib/topology.h"
 #include "lib/uapi/linux/ghost.h"
 #include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
@@ -93,6 +97,9 @@ struct Policy {
     return percpu ? percpu->stats() : centralized->stats();
   }
   absl::Status Init() { return percpu ? percpu->Init() : centralized->Init(); }
+  TaskTable& tasks() {
+    return percpu ? percpu->tasks() : centralized->tasks();
+  }
 };
 
 absl::StatusOr<unsigned int> FirstFreeEnclaveId(const std::string& ghostfs) {
@@ -193,6 +200,17 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
+constexpr size_t kAgentStackBytes = 512 * 1024;
+
+// The stack size of threads created from now on (the agent threads).
+void SetThreadStackSize(size_t bytes) {
+  pthread_attr_t attr;
+  if (pthread_getattr_default_np(&attr) != 0) return;
+  pthread_attr_setstacksize(&attr, bytes);
+  pthread_setattr_default_np(&attr);
+  pthread_attr_destroy(&attr);
+}
+
 // Waits for a stop signal. While a take-over is in progress, also watches
 // for the first commit, to print the blackout.
 int WaitForSignal(const sigset_t& set, const Policy& policy,
@@ -210,6 +228,38 @@ int WaitForSignal(const sigset_t& set, const Policy& policy,
       takeover_start.reset();
     }
   }
+}
+
+// What the agent believes about its threads, and its commit failures by
+// result: for the log of a run that went wrong.
+void PrintCensus(Policy& policy) {
+  int by_state[6] = {};
+  int queued = 0;
+  policy.tasks().ForEach([&](Task* t) {
+    by_state[static_cast<int>(t->state)]++;
+    if (t->queued()) ++queued;
+  });
+  std::string failures;
+  const fifo::TxnCounters& txns = policy.txns();
+  for (int32_t r = GHOST_TXN_COMPLETE + 1;
+       r < static_cast<int32_t>(txns.by_result.size()); ++r) {
+    if (uint64_t n = txns.by_result[r].load()) {
+      absl::StrAppend(&failures, " ", TxnResultName(r), "=", n);
+    }
+  }
+  const Scheduler::Stats& st = policy.stats();
+  std::printf("agent_fifo: census: %d tasks (%d blocked, %d runnable, %d "
+              "running, %d queued); messages %llu, stale %llu, gaps %llu, "
+              "illegal %llu, adopted %llu, resyncs %llu; failed commits:%s\n",
+              policy.tasks().live(), by_state[1], by_state[2], by_state[3],
+              queued, static_cast<unsigned long long>(st.messages.load()),
+              static_cast<unsigned long long>(st.stale.load()),
+              static_cast<unsigned long long>(st.gaps.load()),
+              static_cast<unsigned long long>(st.illegal.load()),
+              static_cast<unsigned long long>(st.adopted.load()),
+              static_cast<unsigned long long>(st.resyncs.load()),
+              failures.empty() ? " none" : failures.c_str());
+  std::fflush(stdout);
 }
 
 Policy MakePolicy(KernelInterface& kernel, const std::vector<int>& cpus,
@@ -263,6 +313,9 @@ absl::Status Run() {
   if (absl::Status s = policy.Init(); !s.ok()) return s;
 
   const sigset_t stop_signals = BlockStopSignals();
+  // Agent threads need little stack; with everything locked, the default
+  // 8 MiB each would be faulted in while the enclave waits for us.
+  SetThreadStackSize(kAgentStackBytes);
   // Page faults on the hot path would stall every CPU we schedule.
   if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
     std::cerr << "agent_fifo: mlockall failed (" << std::strerror(errno)
@@ -272,19 +325,28 @@ absl::Status Run() {
   if (!old->empty()) takeover_start = absl::Now();
   for (pid_t pid : *old) kill(pid, SIGUSR1);
 
+  const absl::Time attach_start = absl::Now();
   absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
       **kernel, *cpus, policy.loop(), absl::GetFlag(FLAGS_attach_timeout));
   if (!group.ok()) return group.status();
+  const std::string took_over =
+      old->empty() ? ""
+                   : absl::StrFormat(
+                         ", took over from pid %d (attach and discovery "
+                         "%.3f ms)",
+                         old->front(),
+                         absl::ToDoubleMilliseconds(absl::Now() -
+                                                    attach_start));
   std::printf("agent_fifo: ready: enclave %u, mode %s, CPUs %s, %zu "
               "threads found%s\n",
               enclave.id(), absl::GetFlag(FLAGS_mode).c_str(),
               FormatCpuList(*cpus).c_str(),
               static_cast<size_t>(policy.stats().adopted.load()),
-              old->empty() ? "" : absl::StrCat(", took over from pid ",
-                                               old->front()).c_str());
+              took_over.c_str());
   std::fflush(stdout);
 
   const int sig = WaitForSignal(stop_signals, policy, takeover_start);
+  PrintCensus(policy);
   (*group)->Stop();
   const bool destroy = sig != SIGUSR1 && o->destroy_on_exit;
   std::printf("agent_fifo: %s: %llu commits completed, %llu failed, %llu "

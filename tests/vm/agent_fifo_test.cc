@@ -26,6 +26,7 @@
 #include "gtest/gtest.h"
 #include "lib/enclave.h"
 #include "lib/ghostfs_mount.h"
+#include "lib/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/enclave_child.h"
@@ -44,19 +45,33 @@ using ::testing::HasSubstr;
 constexpr unsigned int kEnclaveId = 20;
 constexpr char kCpus[] = "1-3";
 
+// Progress of MixedThreads, in memory shared with the test.
+struct Progress {
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+};
+
+Progress* SharedProgress() {
+  void* p = mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return new (p) Progress();
+}
+
 // `n` threads that each spin, yield and sleep `rounds` times, then exit.
 // 0 when every one finished; 3 if one could not be created.
-int MixedThreads(int n, int rounds) {
+int MixedThreads(int n, int rounds, Progress* progress = nullptr) {
   std::vector<std::thread> threads;
   try {
     for (int i = 0; i < n; ++i) {
-      threads.emplace_back([rounds] {
+      threads.emplace_back([rounds, progress] {
+        if (progress) progress->started.fetch_add(1);
         volatile uint64_t x = 0;
         for (int r = 0; r < rounds; ++r) {
           for (int i = 0; i < 20000; ++i) x += i;
           sched_yield();
           usleep(200);
         }
+        if (progress) progress->finished.fetch_add(1);
       });
     }
   } catch (...) {
@@ -84,6 +99,28 @@ int ShellInEnclave(const std::string& command, absl::Duration limit,
   ss << in.rdbuf();
   *output = ss.str();
   return code;
+}
+
+// The enclave's threads by status word flags, e.g. "12 words: 3 on cpu,
+// 2 runnable, 7 blocked".
+std::string WordCensus() {
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT).dir());
+  if (!words.ok()) return words.status().ToString();
+  int n = 0, on_cpu = 0, runnable = 0, agents = 0;
+  words->ForEachInUse([&](const StatusWord& w) {
+    ++n;
+    if (w.flags & GHOST_SW_F_AGENT) {
+      ++agents;
+    } else if (w.on_cpu()) {
+      ++on_cpu;
+    } else if (w.runnable()) {
+      ++runnable;
+    }
+  });
+  return absl::StrCat(n, " words: ", agents, " agents, ", on_cpu,
+                      " on cpu, ", runnable, " runnable, ",
+                      n - agents - on_cpu - runnable, " blocked");
 }
 
 class AgentFifoTest : public ::testing::TestWithParam<const char*> {
@@ -124,13 +161,20 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
 
   void RunThreads(int n, int rounds, absl::Duration limit) {
     std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+    Progress* progress = SharedProgress();
+    const absl::Time start = absl::Now();
     const int code =
         RunInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), limit,
-                     [&] { return MixedThreads(n, rounds); });
+                     [&] { return MixedThreads(n, rounds, progress); });
     EXPECT_EQ(code, 0) << n << " threads did not all finish under "
-                       << GetParam() << ":\n"
+                       << GetParam() << " (" << progress->started.load()
+                       << " started, " << progress->finished.load()
+                       << " finished):\n"
                        << agent->output();
+    std::cout << n << " threads (" << GetParam() << "): "
+              << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
     Stop(*agent);
+    munmap(progress, sizeof(Progress));
   }
 };
 
@@ -143,7 +187,7 @@ TEST_P(AgentFifoTest, AHundredThreadsFinish) {
 }
 
 TEST_P(AgentFifoTest, AThousandThreadsFinish) {
-  RunThreads(1000, 1, absl::Seconds(50));
+  RunThreads(1000, 1, absl::Seconds(55));
 }
 
 TEST_P(AgentFifoTest, StressNgFinishesWithValidOutput) {
@@ -186,8 +230,9 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
       mmap(nullptr, sizeof(std::atomic<int64_t>), PROT_READ | PROT_WRITE,
            MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   new (max_gap_ns) std::atomic<int64_t>(0);
-  const pid_t child =
-      StartInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), [max_gap_ns] {
+  Progress* progress = SharedProgress();
+  const pid_t child = StartInEnclave(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), [max_gap_ns, progress] {
         std::atomic<bool> done{false};
         std::thread probe([&] {
           while (!done.load()) {
@@ -198,7 +243,7 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
             if (gap > max_gap_ns->load()) max_gap_ns->store(gap);
           }
         });
-        const int code = MixedThreads(50, 60);
+        const int code = MixedThreads(50, 60, progress);
         done.store(true);
         probe.join();
         return code;
@@ -214,9 +259,24 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
   EXPECT_THAT(old_agent->output(), HasSubstr("handed over"));
   EXPECT_THAT(old_agent->output(), HasSubstr("kept"));
 
-  EXPECT_EQ(FinishInEnclave(child, absl::Seconds(45)), 0)
+  const absl::Duration limit = absl::Seconds(45);
+  const absl::Time end = absl::Now() + limit;
+  int status = 0;
+  const bool finished = ghost::testing::ReapWithin(child, limit, &status);
+  if (!finished) {
+    // Say what the kernel and the agent see before cleaning up.
+    std::cout << "upgrade (" << GetParam() << "): stuck: " << WordCensus()
+              << "; " << progress->started.load() << " started, "
+              << progress->finished.load() << " finished\n";
+    new_agent.Signal(SIGTERM);
+    new_agent.WaitExit(absl::Seconds(10));
+    (void)FinishInEnclave(child, absl::Seconds(1));
+  }
+  (void)end;
+  EXPECT_TRUE(finished && WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << "every thread finished under the new agent\n"
       << new_agent.output();
+  if (!finished) return;
   new_agent.WaitForOutput("blackout", absl::Seconds(1));
   std::cout << "upgrade (" << GetParam() << "): " << new_agent.output()
             << "upgrade (" << GetParam() << "): probe's longest wait "
@@ -225,6 +285,7 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
                  absl::StrCat(max_gap_ns->load() / 1e6));
   Stop(new_agent);
   munmap(max_gap_ns, sizeof(std::atomic<int64_t>));
+  munmap(progress, sizeof(Progress));
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, AgentFifoTest,
