@@ -40,7 +40,9 @@ absl::StatusOr<std::unique_ptr<AgentGroup>> AgentGroup::Start(
     group->Stop();
     return failure;
   }
+  const absl::Time before = absl::Now();
   loop.AllAttached();
+  group->all_attached_time_ = absl::Now() - before;
   group->go_.store(true);
   return group;
 }
@@ -60,6 +62,7 @@ void AgentGroup::Stop() {
 
 void AgentGroup::Run(int cpu, absl::Time attach_deadline) {
   absl::StatusOr<uint32_t> sw;
+  const absl::Time start = absl::Now();
   for (;;) {
     sw = kernel_.AttachAgent(cpu);
     // EBUSY: the previous agent is still leaving.
@@ -82,6 +85,10 @@ void AgentGroup::Run(int cpu, absl::Time attach_deadline) {
                            : ""));
     }
     return;
+  }
+  const int64_t waited = absl::ToInt64Nanoseconds(absl::Now() - start);
+  int64_t max = max_wait_ns_.load();
+  while (waited > max && !max_wait_ns_.compare_exchange_weak(max, waited)) {
   }
   loop_.AgentAttached(cpu, *sw);
   {

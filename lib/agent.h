@@ -55,6 +55,14 @@ class AgentGroup {
 
   bool stopping() const { return stop_.load(std::memory_order_relaxed); }
 
+  // Where Start() spent its time: the longest any CPU waited for a
+  // previous agent to leave (EBUSY retries), and AllAttached() (e.g. the
+  // policy's discovery of existing threads).
+  absl::Duration longest_attach_wait() const {
+    return absl::Nanoseconds(max_wait_ns_.load());
+  }
+  absl::Duration all_attached_time() const { return all_attached_time_; }
+
  private:
   AgentGroup(KernelInterface& kernel, AgentLoop& loop)
       : kernel_(kernel), loop_(loop) {}
@@ -67,6 +75,8 @@ class AgentGroup {
   std::atomic<bool> stop_{false};
   std::atomic<bool> go_{false};  // all attached: run rounds
   std::atomic<int> exited_{0};   // threads out of their loop
+  std::atomic<int64_t> max_wait_ns_{0};
+  absl::Duration all_attached_time_;
 
   absl::Mutex mu_;
   int attached_ ABSL_GUARDED_BY(mu_) = 0;

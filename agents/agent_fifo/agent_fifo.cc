@@ -332,11 +332,15 @@ absl::Status Run() {
   const std::string took_over =
       old->empty() ? ""
                    : absl::StrFormat(
-                         ", took over from pid %d (attach and discovery "
-                         "%.3f ms)",
+                         ", took over from pid %d (start %.3f ms: waited "
+                         "%.3f ms for the old agent, discovery %.3f ms)",
                          old->front(),
                          absl::ToDoubleMilliseconds(absl::Now() -
-                                                    attach_start));
+                                                    attach_start),
+                         absl::ToDoubleMilliseconds(
+                             (*group)->longest_attach_wait()),
+                         absl::ToDoubleMilliseconds(
+                             (*group)->all_attached_time()));
   std::printf("agent_fifo: ready: enclave %u, mode %s, CPUs %s, %zu "
               "threads found%s\n",
               enclave.id(), absl::GetFlag(FLAGS_mode).c_str(),
