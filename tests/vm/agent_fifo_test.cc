@@ -222,6 +222,29 @@ TEST_P(AgentFifoTest, StoppingDestroysTheEnclaveAndThreadsFinishUnderCfs) {
       << "the threads went back to CFS and finished";
 }
 
+TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
+  std::unique_ptr<AgentFifoProcess> first = StartAgent({"--on_exit=keep"});
+  Progress* progress = SharedProgress();
+  const pid_t child =
+      StartInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
+                     [progress] { return MixedThreads(20, 40, progress); });
+  absl::SleepFor(absl::Milliseconds(300));
+  first->Signal(SIGTERM);
+  ASSERT_EQ(first->WaitExit(absl::Seconds(20)), 0) << first->output();
+  EXPECT_THAT(first->output(), HasSubstr("kept"));
+  // No agent: the threads wait (K16) until the next one finds them.
+  absl::SleepFor(absl::Milliseconds(300));
+  AgentFifoProcess second({mode(), absl::StrCat("--enclave=", kEnclaveId),
+                           "--on_exit=destroy"});
+  ASSERT_TRUE(second.WaitForOutput("ready", absl::Seconds(30)))
+      << second.output();
+  EXPECT_EQ(FinishInEnclave(child, absl::Seconds(40)), 0)
+      << progress->started.load() << " started, "
+      << progress->finished.load() << " finished; " << second.output();
+  Stop(second);
+  munmap(progress, sizeof(Progress));
+}
+
 TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
   std::unique_ptr<AgentFifoProcess> old_agent = StartAgent();
   // The probe: how long a thread that sleeps 1 ms at a time waits at most
