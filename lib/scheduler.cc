@@ -95,19 +95,16 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
 }
 
 void Scheduler::DispatchCpuMessage(const ghost_msg& msg, int agent_cpu) {
-  // The CPU messages of ABI 2; a kernel without them never sends gtid 0.
+  // The CPU messages of ABI 2 (enum values, so the version decides); a
+  // kernel without them never sends gtid 0.
   switch (msg.type) {
-#ifdef GHOST_MSG_CPU_TICK
+#if GHOST_ABI_VERSION >= 2
     case GHOST_MSG_CPU_TICK:
       CpuTick(msg.cpu, agent_cpu);
       return;
-#endif
-#ifdef GHOST_MSG_CPU_BUSY
     case GHOST_MSG_CPU_BUSY:
       CpuBusy(msg.cpu, agent_cpu);
       return;
-#endif
-#ifdef GHOST_MSG_CPU_AVAILABLE
     case GHOST_MSG_CPU_AVAILABLE:
       CpuAvailable(msg.cpu, agent_cpu);
       return;
