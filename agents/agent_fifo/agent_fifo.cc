@@ -235,9 +235,13 @@ int WaitForSignal(const sigset_t& set, const Policy& policy,
 void PrintCensus(Policy& policy) {
   int by_state[6] = {};
   int queued = 0;
+  std::string running;  // which threads it believes run where
   policy.tasks().ForEach([&](Task* t) {
     by_state[static_cast<int>(t->state)]++;
     if (t->queued()) ++queued;
+    if (t->state == TaskState::kRunning) {
+      absl::StrAppend(&running, " ", t->sw_index, "@", t->cpu);
+    }
   });
   std::string failures;
   const fifo::TxnCounters& txns = policy.txns();
@@ -250,7 +254,8 @@ void PrintCensus(Policy& policy) {
   const Scheduler::Stats& st = policy.stats();
   std::printf("agent_fifo: census: %d tasks (%d blocked, %d runnable, %d "
               "running, %d queued); messages %llu, stale %llu, gaps %llu, "
-              "illegal %llu, adopted %llu, resyncs %llu; failed commits:%s\n",
+              "illegal %llu, adopted %llu, resyncs %llu; failed commits:%s; "
+              "running (word@cpu):%s\n",
               policy.tasks().live(), by_state[1], by_state[2], by_state[3],
               queued, static_cast<unsigned long long>(st.messages.load()),
               static_cast<unsigned long long>(st.stale.load()),
@@ -258,7 +263,7 @@ void PrintCensus(Policy& policy) {
               static_cast<unsigned long long>(st.illegal.load()),
               static_cast<unsigned long long>(st.adopted.load()),
               static_cast<unsigned long long>(st.resyncs.load()),
-              failures.empty() ? " none" : failures.c_str());
+              failures.empty() ? " none" : failures.c_str(), running.c_str());
   std::fflush(stdout);
 }
 

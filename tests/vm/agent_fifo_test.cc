@@ -123,6 +123,40 @@ std::string WordCensus() {
                       n - agents - on_cpu - runnable, " blocked");
 }
 
+// Each thread's word ("barrier/flags"), for a stuck run's log.
+std::string WordDetails() {
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT).dir());
+  if (!words.ok()) return "";
+  std::string out;
+  words->ForEachInUse([&](const StatusWord& w) {
+    if (!(w.flags & GHOST_SW_F_AGENT)) {
+      absl::StrAppend(&out, " ", w.index, ":", w.barrier, "/0x",
+                      absl::Hex(w.flags));
+    }
+  });
+  return out;
+}
+
+// Waits for a StartInEnclave child; if it does not finish, logs what the
+// kernel (status words) and the agent (its census, printed on SIGTERM)
+// believe before cleaning up. True if it exited 0.
+bool FinishOrDiagnose(pid_t child, AgentFifoProcess& agent,
+                      absl::Duration limit, const Progress* progress) {
+  int status = 0;
+  if (ghost::testing::ReapWithin(child, limit, &status)) {
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  std::cout << "stuck: " << WordCensus() << ";" << WordDetails() << "; "
+            << progress->started.load() << " started, "
+            << progress->finished.load() << " finished\n";
+  agent.Signal(SIGTERM);
+  agent.WaitExit(absl::Seconds(10));
+  std::cout << agent.output();
+  (void)FinishInEnclave(child, absl::Seconds(1));
+  return false;
+}
+
 class AgentFifoTest : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
@@ -238,10 +272,10 @@ TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
                            "--on_exit=destroy"});
   ASSERT_TRUE(second.WaitForOutput("ready", absl::Seconds(30)))
       << second.output();
-  EXPECT_EQ(FinishInEnclave(child, absl::Seconds(40)), 0)
-      << progress->started.load() << " started, "
-      << progress->finished.load() << " finished; " << second.output();
-  Stop(second);
+  const bool finished =
+      FinishOrDiagnose(child, second, absl::Seconds(40), progress);
+  EXPECT_TRUE(finished) << "every thread finished under the successor";
+  if (finished) Stop(second);
   munmap(progress, sizeof(Progress));
 }
 

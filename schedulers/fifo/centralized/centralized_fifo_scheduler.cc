@@ -103,12 +103,18 @@ void CentralizedFifoScheduler::TaskGone(Task& t, int) {
 }
 
 void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
-  if (t.state == TaskState::kRunnable) {
+  bool latched_here = false;
+  for (const Cpu& c : cpus_) latched_here |= c.current == &t;
+  // "On a CPU" where we did not latch it: queue it anyway. If it really
+  // runs elsewhere the commit fails TARGET_ONCPU and its leaving will tell
+  // us; if the word was behind, the commit runs it.
+  if (t.state == TaskState::kRunnable ||
+      (t.state == TaskState::kRunning && !latched_here)) {
     LeaveCpus(t);
     Enqueue(t, false);
   } else {
     rq_.Remove(&t);
-    if (t.state != TaskState::kRunning) LeaveCpus(t);
+    LeaveCpus(t);
   }
 }
 

@@ -108,12 +108,16 @@ void PerCpuFifoScheduler::TaskGone(Task& t, int agent_cpu) {
 
 void PerCpuFifoScheduler::TaskDiscovered(Task& t, TaskState, int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
-  if (t.state == TaskState::kRunnable) {
+  // A word that says "on a CPU" we did not latch it on is queued too: if
+  // it really runs elsewhere the commit fails TARGET_ONCPU and its leaving
+  // will tell us; if it does not (any more), the commit runs it.
+  if (t.state == TaskState::kRunnable ||
+      (t.state == TaskState::kRunning && c.current != &t)) {
     LeaveCpu(c, t);
     Enqueue(c, t, false);
   } else {
     Dequeue(c, t);
-    if (t.state != TaskState::kRunning) LeaveCpu(c, t);
+    LeaveCpu(c, t);
   }
 }
 
