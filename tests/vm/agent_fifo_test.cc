@@ -221,7 +221,7 @@ TEST_P(AgentFifoTest, AHundredThreadsFinish) {
 }
 
 TEST_P(AgentFifoTest, AThousandThreadsFinish) {
-  RunThreads(1000, 1, absl::Seconds(55));
+  RunThreads(1000, 1, absl::Seconds(45));
 }
 
 TEST_P(AgentFifoTest, StressNgFinishesWithValidOutput) {
