@@ -39,7 +39,7 @@ CpuDataRegion::CpuDataRegion(CpuDataRegion&& other) noexcept
       nr_cpus_(other.nr_cpus_) {}
 
 CpuDataRegion::~CpuDataRegion() {
-  if (txns_ != nullptr) munmap(txns_, size_);
+  if (txns_ != nullptr && size_ != 0) munmap(txns_, size_);
 }
 
 const char* TxnResultName(int32_t state) {

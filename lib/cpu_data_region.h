@@ -22,6 +22,12 @@ class CpuDataRegion {
   // Maps <enclave_dir>/cpu_data.
   static absl::StatusOr<CpuDataRegion> Map(const std::string& enclave_dir);
 
+  // `nr_cpus` slots at `txns`, memory the caller owns and keeps alive (a
+  // test's fake kernel). Nothing is unmapped.
+  static CpuDataRegion FromMemory(ghost_txn* txns, int nr_cpus) {
+    return CpuDataRegion(txns, 0, nr_cpus);
+  }
+
   CpuDataRegion(CpuDataRegion&& other) noexcept;
   CpuDataRegion& operator=(CpuDataRegion&&) = delete;
   ~CpuDataRegion();
@@ -52,7 +58,7 @@ class CpuDataRegion {
       : txns_(txns), size_(size), nr_cpus_(nr_cpus) {}
 
   ghost_txn* txns_;
-  size_t size_;
+  size_t size_;  // 0: not ours to unmap
   int nr_cpus_;
 };
 

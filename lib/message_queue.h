@@ -35,6 +35,8 @@ class MessageQueue {
 
   int fd() const { return fd_.get(); }
   MessageRing& ring() { return ring_; }
+  // The shared mapping (header and ring), e.g. for a Channel.
+  void* mapping() const { return mapping_; }
 
   // Sends thread `gtid`'s messages here; `barrier` is the sequence number
   // of its latest message seen (FailedPrecondition-like ESTALE otherwise).

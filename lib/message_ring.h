@@ -60,6 +60,22 @@ class MessageRing {
     return true;
   }
 
+  // Copies the oldest unread message into `*msg` without freeing its slot;
+  // Consume() frees it. Returns false if there is none. Lets a reader look
+  // at a message and leave it for later (e.g. to another reader's turn).
+  bool Peek(ghost_msg* msg) const {
+    const uint32_t head = Head().load(std::memory_order_acquire);
+    if (head == tail_) return false;
+    std::memcpy(msg, &ring_[tail_ & mask_], sizeof(*msg));
+    return true;
+  }
+
+  // Frees the slot of the message Peek() returned.
+  void Consume() {
+    ++tail_;
+    Tail().store(tail_, std::memory_order_release);
+  }
+
   // Unread messages.
   uint32_t Pending() const {
     return Head().load(std::memory_order_acquire) - tail_;

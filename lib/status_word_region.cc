@@ -40,7 +40,7 @@ StatusWordRegion::StatusWordRegion(StatusWordRegion&& other) noexcept
     : words_(std::exchange(other.words_, nullptr)), size_(other.size_) {}
 
 StatusWordRegion::~StatusWordRegion() {
-  if (words_ != nullptr) {
+  if (words_ != nullptr && size_ != 0) {
     munmap(const_cast<ghost_status_word*>(words_), size_);
   }
 }

@@ -36,6 +36,12 @@ class StatusWordRegion {
   // Maps <enclave_dir>/sw_regions/sw_0.
   static absl::StatusOr<StatusWordRegion> Map(const std::string& enclave_dir);
 
+  // Reads `GHOST_SW_REGION_WORDS` words at `words`, memory that the caller
+  // owns and keeps alive (a test's fake kernel). Nothing is unmapped.
+  static StatusWordRegion FromMemory(const ghost_status_word* words) {
+    return StatusWordRegion(words, 0);
+  }
+
   StatusWordRegion(StatusWordRegion&& other) noexcept;
   StatusWordRegion& operator=(StatusWordRegion&&) = delete;
   ~StatusWordRegion();
@@ -50,12 +56,22 @@ class StatusWordRegion {
   // whose words were not freed yet.
   std::vector<StatusWord> InUse() const;
 
+  // Calls `fn(const StatusWord&)` for every word in use, without
+  // allocating (for agents that rescan on their hot path).
+  template <typename Fn>
+  void ForEachInUse(Fn fn) const {
+    for (uint32_t i = 0; i < GHOST_SW_REGION_WORDS; ++i) {
+      const StatusWord w = Read(i);
+      if (w.in_use()) fn(w);
+    }
+  }
+
  private:
   StatusWordRegion(const ghost_status_word* words, size_t size)
       : words_(words), size_(size) {}
 
   const ghost_status_word* words_;
-  size_t size_;
+  size_t size_;  // 0: not ours to unmap
 };
 
 }  // namespace ghost

@@ -13,7 +13,8 @@ from lab.progress import LabError, say, step
 from lab.tally import Tally
 
 VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
-               "//experiments/microbench:ghost_microbench"]
+               "//experiments/microbench:ghost_microbench",
+               "//agents/agent_fifo:agent_fifo"]
 
 
 def install_deps():

@@ -1,0 +1,231 @@
+#include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "lib/txn.h"
+
+namespace ghost::fifo {
+
+namespace {
+
+// The agent wants its CPU back whenever the thread it latched leaves it.
+constexpr uint32_t kRunFlags = GHOST_RUN_F_WAKE_ON_BLOCK |
+                               GHOST_RUN_F_WAKE_ON_YIELD |
+                               GHOST_RUN_F_WAKE_ON_PREEMPT;
+
+}  // namespace
+
+PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
+                                         std::vector<int> cpus,
+                                         uint32_t queue_size)
+    : Scheduler(kernel, table_),
+      cpu_ids_(std::move(cpus)),
+      queue_size_(queue_size) {
+  const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
+  index_.assign(max + 1, -1);
+  for (size_t i = 0; i < cpu_ids_.size(); ++i) {
+    index_[cpu_ids_[i]] = i;
+    cpus_.push_back(std::make_unique<Cpu>());
+    cpus_.back()->cpu = cpu_ids_[i];
+  }
+}
+
+absl::Status PerCpuFifoScheduler::Init() {
+  for (auto& c : cpus_) {
+    absl::StatusOr<Channel*> ch =
+        kernel().CreateChannel(queue_size_, /*make_default=*/IsHome(*c));
+    if (!ch.ok()) return ch.status();
+    c->channel = *ch;
+    const int wake[] = {c->cpu};
+    if (absl::Status s = kernel().SetChannelWakeup(*c->channel, wake);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void PerCpuFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
+  CpuOf(cpu).sw_index = sw_index;
+}
+
+void PerCpuFifoScheduler::AllAttached() {
+  // Threads that were in the enclave before us (a previous agent's) are
+  // adopted by the home CPU; stealing spreads them.
+  Cpu& home = *cpus_.front();
+  SpinLockHolder lock(&home.lock);
+  Discover(home.cpu, *home.channel);
+}
+
+void PerCpuFifoScheduler::Enqueue(Cpu& c, Task& t, bool front) {
+  if (t.queued()) return;
+  front ? c.rq.PushFront(&t) : c.rq.PushBack(&t);
+  c.nr_queued.fetch_add(1, std::memory_order_relaxed);
+}
+
+void PerCpuFifoScheduler::Dequeue(Cpu& c, Task& t) {
+  if (t.rq != &c.rq) return;
+  c.rq.Remove(&t);
+  c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void PerCpuFifoScheduler::LeaveCpu(Cpu& c, Task& t) {
+  if (c.current == &t) c.current = nullptr;
+}
+
+// Callbacks run in Drain(), with the dispatching CPU's lock held.
+void PerCpuFifoScheduler::TaskNew(Task& t, const ghost_msg&, int agent_cpu) {
+  if (t.state == TaskState::kRunnable) Enqueue(CpuOf(agent_cpu), t, false);
+}
+
+void PerCpuFifoScheduler::TaskWakeup(Task& t, int agent_cpu) {
+  Enqueue(CpuOf(agent_cpu), t, false);
+}
+
+void PerCpuFifoScheduler::TaskBlocked(Task& t, int agent_cpu) {
+  LeaveCpu(CpuOf(agent_cpu), t);
+}
+
+void PerCpuFifoScheduler::TaskYield(Task& t, int agent_cpu) {
+  Cpu& c = CpuOf(agent_cpu);
+  LeaveCpu(c, t);
+  Enqueue(c, t, false);
+}
+
+void PerCpuFifoScheduler::TaskPreempted(Task& t, int agent_cpu) {
+  // Something else took the CPU for a while: it resumes first.
+  Cpu& c = CpuOf(agent_cpu);
+  LeaveCpu(c, t);
+  Enqueue(c, t, true);
+}
+
+void PerCpuFifoScheduler::TaskGone(Task& t, int agent_cpu) {
+  Cpu& c = CpuOf(agent_cpu);
+  LeaveCpu(c, t);
+  Dequeue(c, t);
+}
+
+void PerCpuFifoScheduler::TaskDiscovered(Task& t, TaskState, int agent_cpu) {
+  Cpu& c = CpuOf(agent_cpu);
+  // A word that says "on a CPU" we did not latch it on is queued too: if
+  // it really runs elsewhere the commit fails TARGET_ONCPU and its leaving
+  // will tell us; if it does not (any more), the commit runs it.
+  if (t.state == TaskState::kRunnable ||
+      (t.state == TaskState::kRunning && c.current != &t)) {
+    LeaveCpu(c, t);
+    Enqueue(c, t, false);
+  } else {
+    Dequeue(c, t);
+    LeaveCpu(c, t);
+  }
+}
+
+void PerCpuFifoScheduler::TaskAffinityChanged(Task& t, int agent_cpu) {
+  t.not_allowed = 0;
+}
+
+void PerCpuFifoScheduler::Drain(Cpu& c) {
+  ghost_msg msg;
+  while (c.channel->Pop(&msg)) Dispatch(msg, c.cpu);
+  // Lost messages: the status words say what we missed.
+  if (c.channel->TakeOverflow()) Resync(c.cpu, IsHome(c), nullptr);
+}
+
+void PerCpuFifoScheduler::Round(int cpu) {
+  Cpu& c = CpuOf(cpu);
+  // Awake: not a CPU to ping any more (until it sleeps idle again).
+  c.idle.store(false, std::memory_order_relaxed);
+  // Read the barrier first: an event after this makes the block return.
+  const uint32_t barrier = kernel().words().Read(c.sw_index).barrier;
+  Task* next = nullptr;
+  bool backlog;
+  {
+    SpinLockHolder lock(&c.lock);
+    Drain(c);
+    if (c.current == nullptr) {
+      next = c.rq.PopFirst([cpu](Task* t) { return t->AllowedOn(cpu); });
+      if (next != nullptr) c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+    }
+    backlog = !c.rq.empty();
+  }
+  if (backlog) WakeHelper(c);
+  if (next == nullptr && c.current == nullptr) next = Steal(c);
+  if (next == nullptr) {
+    c.idle.store(c.current == nullptr, std::memory_order_relaxed);
+    (void)kernel().BlockAgent(barrier);  // ESTALE: look again
+    return;
+  }
+  Run(c, *next, barrier);
+}
+
+// Latches `t` here and sleeps until something happens on this CPU.
+void PerCpuFifoScheduler::Run(Cpu& c, Task& t, uint32_t agent_barrier) {
+  const RunRequest req = {.cpu = c.cpu,
+                          .gtid = t.gtid,
+                          .task_barrier = t.seq,
+                          .agent_barrier = agent_barrier,
+                          .run_flags = kRunFlags};
+  txns_.calls.fetch_add(1, std::memory_order_relaxed);
+  const int32_t result = CommitOne(kernel(), req, GHOST_COMMIT_F_BLOCK);
+  txns_.Count(result);
+  SpinLockHolder lock(&c.lock);
+  if (result == GHOST_TXN_COMPLETE) {
+    c.current = &t;
+    t.state = TaskState::kRunning;
+    t.cpu = c.cpu;
+    return;
+  }
+  switch (OnCommitFailed(t, c.cpu, result)) {
+    case Retry::kFront:
+      Enqueue(c, t, true);
+      break;
+    case Retry::kBack:
+      Enqueue(c, t, false);
+      break;
+    case Retry::kDrop:
+      break;
+  }
+}
+
+// Takes the oldest thread another CPU has queued and may run here.
+Task* PerCpuFifoScheduler::Steal(Cpu& thief) {
+  const size_t n = cpus_.size();
+  const size_t me = index_[thief.cpu];
+  for (size_t i = 1; i < n; ++i) {
+    Cpu& victim = *cpus_[(me + i) % n];
+    if (victim.nr_queued.load(std::memory_order_relaxed) == 0) continue;
+    if (!victim.lock.TryLock()) continue;
+    Task* t = victim.rq.PopFirst(
+        [cpu = thief.cpu](Task* t) { return t->AllowedOn(cpu); });
+    if (t != nullptr) {
+      victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+      // Its messages come here from now on, if we saw them all.
+      if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
+        t->owner = thief.cpu;
+      } else {
+        Enqueue(victim, *t, true);  // news about it is on its way there
+        t = nullptr;
+      }
+    }
+    victim.lock.Unlock();
+    if (t != nullptr) {
+      steals_.fetch_add(1, std::memory_order_relaxed);
+      return t;
+    }
+  }
+  return nullptr;
+}
+
+// `busy` has threads waiting: wake one idle agent to steal them.
+void PerCpuFifoScheduler::WakeHelper(const Cpu& busy) {
+  for (auto& c : cpus_) {
+    if (c.get() == &busy) continue;
+    if (c->idle.exchange(false, std::memory_order_relaxed)) {
+      (void)kernel().PingAgent(c->cpu);
+      return;
+    }
+  }
+}
+
+}  // namespace ghost::fifo

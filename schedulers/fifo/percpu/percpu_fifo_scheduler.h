@@ -1,0 +1,109 @@
+// PerCpuFifoScheduler: every enclave CPU's agent runs its own FIFO queue
+// of threads on its own CPU, and an agent with nothing to run steals the
+// oldest runnable thread from another CPU's queue.
+//
+// Routing: each CPU has a message queue that wakes its agent; the first
+// CPU's queue is the enclave default, so new threads (and threads found at
+// start-up) land there. A thread's messages go to the queue of the CPU
+// that owns it; stealing re-associates the thread with the thief's queue,
+// which the kernel allows only if the thief has seen every message of the
+// thread (its barrier), so ownership never splits a message stream.
+//
+// A CPU runs one thread at a time until it blocks, yields or is preempted
+// (FIFO, no time slices); a thread preempted by a higher class or by its
+// agent goes back to the front. An agent blocks in the kernel when its CPU
+// is busy or it found nothing to run, and is woken by its queue, by its
+// thread leaving the CPU (run flags), or by a ping from a CPU that has
+// more runnable threads than it can run.
+//
+//   PerCpuFifoScheduler sched(kernel, cpus);
+//   sched.Init();                                  // queues
+//   AgentGroup::Start(kernel, cpus, sched, ...);   // attach, discover, run
+#ifndef GHOST_SCHEDULERS_FIFO_PERCPU_PERCPU_FIFO_SCHEDULER_H_
+#define GHOST_SCHEDULERS_FIFO_PERCPU_PERCPU_FIFO_SCHEDULER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "lib/agent.h"
+#include "lib/channel.h"
+#include "lib/kernel_interface.h"
+#include "lib/run_queue.h"
+#include "lib/scheduler.h"
+#include "lib/spin_lock.h"
+#include "lib/task_table.h"
+#include "schedulers/fifo/common/commit_outcome.h"
+
+namespace ghost::fifo {
+
+class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
+ public:
+  static constexpr uint32_t kQueueSize = 4096;
+
+  PerCpuFifoScheduler(KernelInterface& kernel, std::vector<int> cpus,
+                      uint32_t queue_size = kQueueSize);
+
+  // Creates the queues (one per CPU, waking it; the first is the default).
+  absl::Status Init();
+
+  // AgentLoop.
+  void AgentAttached(int cpu, uint32_t sw_index) override;
+  void AllAttached() override;
+  void Round(int cpu) override;
+
+  // Counters.
+  const TxnCounters& txns() const { return txns_; }
+  uint64_t steals() const { return steals_.load(); }
+  // Threads queued on `cpu` (approximate from other threads).
+  int queued(int cpu) const { return CpuOf(cpu).nr_queued.load(); }
+  const std::vector<int>& cpus() const { return cpu_ids_; }
+
+ protected:
+  void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskWakeup(Task& t, int agent_cpu) override;
+  void TaskBlocked(Task& t, int agent_cpu) override;
+  void TaskYield(Task& t, int agent_cpu) override;
+  void TaskPreempted(Task& t, int agent_cpu) override;
+  void TaskGone(Task& t, int agent_cpu) override;
+  void TaskDiscovered(Task& t, TaskState before, int agent_cpu) override;
+  void TaskAffinityChanged(Task& t, int agent_cpu) override;
+
+ private:
+  struct Cpu {
+    int cpu = -1;
+    Channel* channel = nullptr;
+    uint32_t sw_index = 0;
+    SpinLock lock;  // guards rq (thieves take it with TryLock)
+    RunQueue rq;
+    std::atomic<int> nr_queued{0};
+    Task* current = nullptr;  // latched here; only this CPU's agent
+    std::atomic<bool> idle{false};  // asleep with nothing to run
+  };
+
+  Cpu& CpuOf(int cpu) { return *cpus_[index_[cpu]]; }
+  const Cpu& CpuOf(int cpu) const { return *cpus_[index_[cpu]]; }
+  bool IsHome(const Cpu& c) const { return &c == cpus_.front().get(); }
+
+  void Enqueue(Cpu& c, Task& t, bool front);
+  void Dequeue(Cpu& c, Task& t);
+  void LeaveCpu(Cpu& c, Task& t);
+  void Drain(Cpu& c);
+  Task* Steal(Cpu& thief);
+  void WakeHelper(const Cpu& busy);
+  void Run(Cpu& c, Task& t, uint32_t agent_barrier);
+
+  TaskTable table_;
+  std::vector<int> cpu_ids_;
+  std::vector<int> index_;  // CPU number -> cpus_ index
+  std::vector<std::unique_ptr<Cpu>> cpus_;
+  const uint32_t queue_size_;
+  TxnCounters txns_;
+  std::atomic<uint64_t> steals_{0};
+};
+
+}  // namespace ghost::fifo
+
+#endif  // GHOST_SCHEDULERS_FIFO_PERCPU_PERCPU_FIFO_SCHEDULER_H_

@@ -1,0 +1,98 @@
+// TinyFifoScheduler: the smallest complete policy, the one
+// docs/writing-a-scheduler.md walks through. One agent on one CPU runs the
+// enclave's threads first come, first served, each until it blocks or
+// yields. Real agents use the FIFO schedulers in schedulers/fifo/.
+#ifndef GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_
+#define GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_
+
+#include "absl/status/status.h"
+#include "lib/agent.h"
+#include "lib/run_queue.h"
+#include "lib/scheduler.h"
+#include "lib/task_table.h"
+#include "lib/txn.h"
+
+namespace ghost {
+
+class TinyFifoScheduler final : public Scheduler, public AgentLoop {
+ public:
+  TinyFifoScheduler(KernelInterface& kernel, int cpu)
+      : Scheduler(kernel, table_), cpu_(cpu) {}
+
+  // One queue: the enclave's default, waking our CPU's agent.
+  absl::Status Init() {
+    absl::StatusOr<Channel*> ch = kernel().CreateChannel(1024, true);
+    if (!ch.ok()) return ch.status();
+    channel_ = *ch;
+    const int wake[] = {cpu_};
+    return kernel().SetChannelWakeup(*channel_, wake);
+  }
+
+  void AgentAttached(int, uint32_t sw_index) override { sw_index_ = sw_index; }
+  void AllAttached() override { Discover(cpu_, *channel_); }
+
+  void Round(int) override {
+    const uint32_t barrier = kernel().words().Read(sw_index_).barrier;
+    ghost_msg msg;
+    while (channel_->Pop(&msg)) Dispatch(msg, cpu_);
+    if (channel_->TakeOverflow()) Resync(cpu_, true, nullptr);
+    if (current_ != nullptr || rq_.empty()) {
+      (void)kernel().BlockAgent(barrier);
+      return;
+    }
+    Task* next = rq_.PopFront();
+    const int32_t result = CommitOne(
+        kernel(),
+        {.cpu = cpu_, .gtid = next->gtid, .task_barrier = next->seq,
+         .agent_barrier = barrier,
+         .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK | GHOST_RUN_F_WAKE_ON_YIELD |
+                      GHOST_RUN_F_WAKE_ON_PREEMPT},
+        GHOST_COMMIT_F_BLOCK);
+    if (result == GHOST_TXN_COMPLETE) {
+      current_ = next;
+      next->state = TaskState::kRunning;
+    } else if (result == GHOST_TXN_TARGET_STALE ||
+               result == GHOST_TXN_AGENT_STALE) {
+      rq_.PushFront(next);  // news is on its way: try again after it
+    }
+  }
+
+ protected:
+  void TaskNew(Task& t, const ghost_msg&, int) override {
+    if (t.state == TaskState::kRunnable) rq_.PushBack(&t);
+  }
+  void TaskWakeup(Task& t, int) override { rq_.PushBack(&t); }
+  void TaskBlocked(Task& t, int) override { OffCpu(t); }
+  void TaskYield(Task& t, int) override {
+    OffCpu(t);
+    rq_.PushBack(&t);
+  }
+  void TaskPreempted(Task& t, int) override {
+    OffCpu(t);
+    rq_.PushFront(&t);
+  }
+  void TaskGone(Task& t, int) override {
+    OffCpu(t);
+    rq_.Remove(&t);
+  }
+  void TaskDiscovered(Task& t, TaskState, int) override {
+    rq_.Remove(&t);
+    if (t.state == TaskState::kRunnable) rq_.PushBack(&t);
+  }
+
+ private:
+  void OffCpu(Task& t) {
+    if (current_ == &t) current_ = nullptr;
+  }
+
+  TaskTable table_;
+  const int cpu_;
+  Channel* channel_ = nullptr;
+  uint32_t sw_index_ = 0;
+  RunQueue rq_;
+  Task* current_ = nullptr;
+};
+
+}  // namespace ghost
+
+#endif  // GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_

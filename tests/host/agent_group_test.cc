@@ -1,0 +1,130 @@
+// AgentGroup's thread handling against a small thread-safe kernel double:
+// one thread per CPU, rounds until stopped, retry while a CPU still has an
+// agent, and a clear error otherwise.
+#include "lib/agent.h"
+
+#include <atomic>
+#include <cerrno>
+#include <map>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+
+namespace ghost {
+namespace {
+
+// Only the calls AgentGroup makes; BlockAgent sleeps until pinged.
+class ThreadedKernel final : public KernelInterface {
+ public:
+  absl::StatusOr<std::vector<int>> EnclaveCpus() override { return cpus_; }
+  absl::StatusOr<Channel*> CreateChannel(uint32_t, bool) override {
+    return absl::UnimplementedError("not needed");
+  }
+  absl::Status SetChannelWakeup(Channel&, absl::Span<const int>) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint32_t> AttachAgent(int cpu) override {
+    absl::MutexLock lock(&mu_);
+    if (busy_until_.count(cpu) && busy_until_[cpu]-- > 0) {
+      return absl::Status(absl::ErrnoToStatusCode(EBUSY), "busy");
+    }
+    if (cpu == refuse_) return absl::InvalidArgumentError("not ours");
+    attached_.insert(cpu);
+    return static_cast<uint32_t>(cpu);
+  }
+  void DetachAgent() override { detached_.fetch_add(1); }
+  const StatusWordRegion& words() const override { abort(); }
+  int Associate(const Channel&, uint64_t, uint32_t) override { return 0; }
+  ghost_txn* Txn(int) override { return nullptr; }
+  int Commit(const int*, uint32_t, uint32_t, uint32_t) override { return 0; }
+  int BlockAgent(uint32_t) override {
+    absl::SleepFor(absl::Milliseconds(1));
+    return 0;
+  }
+  int PingAgent(int) override {
+    pings_.fetch_add(1);
+    return 0;
+  }
+  int FreeStatusWord(uint32_t, uint32_t) override { return 0; }
+
+  std::vector<int> cpus_ = {1, 2, 3};
+  absl::Mutex mu_;
+  std::map<int, int> busy_until_;  // EBUSY answers left, by CPU
+  int refuse_ = -1;
+  std::set<int> attached_;
+  std::atomic<int> detached_{0};
+  std::atomic<int> pings_{0};
+};
+
+class CountingLoop final : public AgentLoop {
+ public:
+  explicit CountingLoop(KernelInterface& k) : kernel_(k) {}
+  void AgentAttached(int cpu, uint32_t) override {
+    absl::MutexLock lock(&mu_);
+    attached_.insert(cpu);
+  }
+  void AllAttached() override { all_attached_.fetch_add(1); }
+  void Round(int cpu) override {
+    rounds_[cpu].fetch_add(1);
+    (void)kernel_.BlockAgent(0);
+  }
+  KernelInterface& kernel_;
+  absl::Mutex mu_;
+  std::set<int> attached_;
+  std::atomic<int> all_attached_{0};
+  std::atomic<int> rounds_[8] = {};
+};
+
+TEST(AgentGroupTest, EveryCpuGetsAnAgentThatRunsRoundsUntilStopped) {
+  ThreadedKernel kernel;
+  CountingLoop loop(kernel);
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group =
+      AgentGroup::Start(kernel, {1, 2, 3}, loop, absl::Seconds(5));
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ(loop.all_attached_.load(), 1);
+  absl::SleepFor(absl::Milliseconds(50));
+  for (int cpu : {1, 2, 3}) EXPECT_GT(loop.rounds_[cpu].load(), 0) << cpu;
+  (*group)->Stop();
+  EXPECT_EQ(kernel.detached_.load(), 3) << "every agent left ghost";
+  EXPECT_GT(kernel.pings_.load(), 0);
+}
+
+TEST(AgentGroupTest, ACpuThatStillHasAnAgentIsRetried) {
+  ThreadedKernel kernel;
+  kernel.busy_until_[2] = 5;  // the old agent leaves after 5 tries
+  CountingLoop loop(kernel);
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group =
+      AgentGroup::Start(kernel, {1, 2, 3}, loop, absl::Seconds(5));
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ(kernel.attached_.count(2), 1u);
+}
+
+TEST(AgentGroupTest, ACpuThatStaysBusyFailsWithAHint) {
+  ThreadedKernel kernel;
+  kernel.busy_until_[3] = 1 << 30;
+  CountingLoop loop(kernel);
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group =
+      AgentGroup::Start(kernel, {1, 2, 3}, loop, absl::Milliseconds(30));
+  ASSERT_FALSE(group.ok());
+  EXPECT_NE(group.status().message().find("another agent"),
+            absl::string_view::npos)
+      << group.status();
+  EXPECT_EQ(loop.all_attached_.load(), 0) << "no policy ran";
+  EXPECT_EQ(kernel.detached_.load(), 2) << "the attached agents left";
+}
+
+TEST(AgentGroupTest, AnAttachErrorIsReturnedAsIs) {
+  ThreadedKernel kernel;
+  kernel.refuse_ = 1;
+  CountingLoop loop(kernel);
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group =
+      AgentGroup::Start(kernel, {1, 2}, loop, absl::Seconds(5));
+  ASSERT_FALSE(group.ok());
+  EXPECT_EQ(group.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ghost

@@ -1,0 +1,171 @@
+// The centralized FIFO policy's decisions on scripted event streams,
+// against the in-process fake kernel.
+#include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/host/fakes/fake_kernel.h"
+
+namespace ghost::fifo {
+namespace {
+
+using ::ghost::testing::FakeKernel;
+
+int64_t fake_now = 0;
+
+class CentralizedFifoTest : public ::testing::Test {
+ protected:
+  explicit CentralizedFifoTest(
+      CentralizedFifoScheduler::Options options = {})
+      : kernel_({0, 1, 2, 3}),
+        sched_(kernel_, {0, 1, 2, 3}, WithFakeClock(std::move(options))) {}
+
+  static CentralizedFifoScheduler::Options WithFakeClock(
+      CentralizedFifoScheduler::Options o) {
+    o.clock = [] { return fake_now; };
+    o.queue_size = 256;
+    return o;
+  }
+
+  void SetUp() override {
+    fake_now = 0;
+    ASSERT_TRUE(sched_.Init().ok());
+    for (int cpu : {0, 1, 2, 3}) {
+      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
+      ASSERT_TRUE(sw.ok());
+      sched_.AgentAttached(cpu, *sw);
+    }
+    sched_.AllAttached();
+  }
+
+  void GlobalRound() {
+    const int cpu = sched_.global_cpu();
+    kernel_.SetCallerCpu(cpu);
+    sched_.Round(cpu);
+  }
+
+  FakeKernel kernel_;
+  CentralizedFifoScheduler sched_;
+};
+
+TEST_F(CentralizedFifoTest, OneCommitFillsEveryFreeCpu) {
+  const uint64_t a = kernel_.Spawn(), b = kernel_.Spawn(),
+                 c = kernel_.Spawn();
+  const int calls = kernel_.commit_calls();
+  GlobalRound();
+  EXPECT_EQ(kernel_.commit_calls(), calls + 1);
+  EXPECT_EQ(kernel_.last_commit_size(), 3);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_EQ(kernel_.cpu_of(b), 2);
+  EXPECT_EQ(kernel_.cpu_of(c), 3);
+}
+
+TEST_F(CentralizedFifoTest, TheGlobalCpuRunsNoThread) {
+  for (int i = 0; i < 5; ++i) kernel_.Spawn();
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(0), 0u);
+  EXPECT_EQ(sched_.queued(), 2u);
+}
+
+TEST_F(CentralizedFifoTest, ACpuFreedByABlockRunsTheNextThread) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
+  GlobalRound();
+  const uint64_t on2 = kernel_.running_gtid(2);
+  kernel_.Block(on2);
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(2), t[3]);
+  EXPECT_EQ(sched_.current_on(2), t[3]);
+  kernel_.Wake(on2);
+  GlobalRound();
+  EXPECT_EQ(sched_.queued(), 1u) << "every CPU is busy: it waits";
+}
+
+TEST_F(CentralizedFifoTest, AnIdleGlobalAgentBlocksAfterItsSpin) {
+  GlobalRound();
+  const int blocks = kernel_.blocks();
+  fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(1));
+  GlobalRound();
+  EXPECT_EQ(kernel_.blocks(), blocks + 1);
+}
+
+TEST_F(CentralizedFifoTest, InactiveAgentsSleep) {
+  const int blocks = kernel_.blocks();
+  kernel_.SetCallerCpu(2);
+  sched_.Round(2);
+  EXPECT_EQ(kernel_.blocks(), blocks + 1);
+}
+
+TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
+  for (int i = 0; i < 4; ++i) kernel_.Spawn();
+  GlobalRound();
+  const int to = sched_.HandOffGlobalRole();
+  EXPECT_EQ(to, 1);
+  EXPECT_EQ(sched_.global_cpu(), 1);
+  EXPECT_EQ(kernel_.pings(1), 1);
+  // The thread on CPU 1 is preempted by the agent that now runs there.
+  kernel_.Preempt(kernel_.running_gtid(1));
+  GlobalRound();
+  EXPECT_NE(kernel_.running_gtid(0), 0u) << "CPU 0 is an ordinary CPU now";
+  EXPECT_EQ(kernel_.running_gtid(1), 0u);
+}
+
+class CentralizedSliceTest : public CentralizedFifoTest {
+ protected:
+  CentralizedSliceTest()
+      : CentralizedFifoTest({.slice = absl::Milliseconds(2)}) {}
+};
+
+TEST_F(CentralizedSliceTest, AThreadPastItsSliceMakesWayForAWaitingOne) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
+  GlobalRound();
+  ASSERT_EQ(kernel_.running_gtid(1), t[0]);
+  fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(1));
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(1), t[0]) << "within its slice";
+  fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(2));
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(1), t[3]);
+  // t[0]'s PREEMPTED puts it at the back; t[1] on CPU 2 is past its
+  // slice too, so t[0] takes its turn there.
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(2), t[0]);
+  EXPECT_EQ(kernel_.running_gtid(1), t[3]) << "t[3] is within its slice";
+}
+
+// The role goes to the SMT sibling first (fake sysfs: cores {0,2} {1,3}).
+class CentralizedTopologyTest : public ::testing::Test {};
+
+TEST_F(CentralizedTopologyTest, TheRoleMovesToTheSmtSibling) {
+  const std::string root =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/topo_sibling");
+  auto write = [](const std::string& path, const std::string& text) {
+    for (size_t i = 1; i < path.size(); ++i) {
+      if (path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+    }
+    std::ofstream(path) << text;
+  };
+  write(root + "/devices/system/cpu/online", "0-3\n");
+  for (int c = 0; c < 4; ++c) {
+    write(absl::StrCat(root, "/devices/system/cpu/cpu", c,
+                       "/topology/thread_siblings_list"),
+          c % 2 == 0 ? "0,2\n" : "1,3\n");
+  }
+  absl::StatusOr<Topology> topo = Topology::FromSysfs(root);
+  ASSERT_TRUE(topo.ok()) << topo.status();
+  FakeKernel kernel({0, 1, 2, 3});
+  CentralizedFifoScheduler sched(kernel, {0, 1, 2, 3},
+                                 {.topology = &*topo, .queue_size = 64});
+  ASSERT_TRUE(sched.Init().ok());
+  EXPECT_EQ(sched.HandOffGlobalRole(), 2);
+}
+
+}  // namespace
+}  // namespace ghost::fifo

@@ -1,0 +1,147 @@
+// FakeKernel: an in-process stand-in for the ghost kernel, for host unit
+// tests and benchmarks of policies (never linked into an agent). It keeps
+// threads, status words, queue rings and transaction slots in ordinary
+// memory with the semantics of docs/abi.md, so a policy reads and writes
+// them exactly as it would the kernel's mappings, and a test scripts
+// thread events (Spawn, Wake, Block, Yield, Exit...) in between rounds.
+//
+// It is single-threaded: the test calls the policy's rounds itself, saying
+// which CPU's agent is calling (SetCallerCpu), and BlockAgent() returns at
+// once (counting the sleep) instead of sleeping. A latch takes effect at
+// once: the thread runs on the CPU until the test says otherwise.
+//
+// Scripted events never allocate once threads exist (the benchmark relies
+// on that): threads live in a vector indexed by gtid.
+#ifndef GHOST_TESTS_HOST_FAKES_FAKE_KERNEL_H_
+#define GHOST_TESTS_HOST_FAKES_FAKE_KERNEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "lib/channel.h"
+#include "lib/kernel_interface.h"
+#include "lib/status_word_region.h"
+#include "lib/uapi/linux/ghost.h"
+
+namespace ghost::testing {
+
+class FakeKernel final : public KernelInterface {
+ public:
+  static constexpr int kMaxCpus = 64;
+
+  explicit FakeKernel(std::vector<int> cpus);
+
+  // KernelInterface.
+  absl::StatusOr<std::vector<int>> EnclaveCpus() override { return cpus_; }
+  absl::StatusOr<Channel*> CreateChannel(uint32_t nelems,
+                                         bool make_default) override;
+  absl::Status SetChannelWakeup(Channel& channel,
+                                absl::Span<const int> cpus) override;
+  absl::StatusOr<uint32_t> AttachAgent(int cpu) override;
+  void DetachAgent() override {}
+  const StatusWordRegion& words() const override { return region_; }
+  int Associate(const Channel& channel, uint64_t gtid,
+                uint32_t barrier) override;
+  ghost_txn* Txn(int cpu) override { return &txns_[cpu]; }
+  int Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
+             uint32_t agent_barrier) override;
+  int BlockAgent(uint32_t agent_barrier) override;
+  int PingAgent(int cpu) override;
+  int FreeStatusWord(uint32_t region, uint32_t index) override;
+
+  // The agent thread making the next calls is the one of `cpu`.
+  void SetCallerCpu(int cpu) { caller_cpu_ = cpu; }
+  // The status word of the agent of `cpu` (after AttachAgent).
+  uint32_t agent_sw(int cpu) const { return agent_sw_[cpu] - 1; }
+
+  // Scripted thread events. Spawn returns the new thread's gtid.
+  uint64_t Spawn(bool runnable = true, bool on_cpu = false, int cpu = -1);
+  void Wake(uint64_t gtid);
+  void Block(uint64_t gtid);    // must be running
+  void Yield(uint64_t gtid);    // must be running
+  void Preempt(uint64_t gtid);  // a higher class took its CPU
+  void Exit(uint64_t gtid);
+  void SetAllowed(uint64_t gtid, uint64_t cpu_mask);  // AFFINITY_CHANGED
+
+  // What the kernel knows.
+  uint64_t running_gtid(int cpu) const { return running_[cpu]; }
+  int cpu_of(uint64_t gtid) const;  // -1 unless running
+  bool runnable(uint64_t gtid) const;
+  bool freed(uint64_t gtid) const;  // its status word was freed
+  int live_threads() const { return live_; }
+
+  // Counters.
+  int commit_calls() const { return commit_calls_; }
+  int last_commit_size() const { return last_commit_size_; }
+  int latches() const { return latches_; }
+  int blocks() const { return blocks_; }
+  int pings(int cpu) const { return pings_[cpu]; }
+  uint64_t dropped() const { return dropped_; }
+
+  // Called at the start of every Commit (before validation): lets a test
+  // slip an event in between a policy's decision and its commit.
+  void set_before_commit(void (*fn)(FakeKernel&, void*), void* arg) {
+    before_commit_ = fn;
+    before_commit_arg_ = arg;
+  }
+
+ private:
+  enum class ThreadState { kBlocked, kRunnable, kRunning, kGone };
+  struct Thread {
+    uint32_t sw_index = 0;
+    uint32_t seq = 0;
+    ThreadState state = ThreadState::kGone;
+    int cpu = -1;
+    uint64_t allowed = ~uint64_t{0};
+    int queue = -1;  // -1: the default queue
+    uint32_t run_flags = 0;
+  };
+  struct Queue {
+    std::vector<char> memory;
+    std::unique_ptr<Channel> channel;
+    std::vector<int> wake;
+  };
+
+  Thread& T(uint64_t gtid) { return threads_[gtid - kFirstGtid]; }
+  const Thread& T(uint64_t gtid) const { return threads_[gtid - kFirstGtid]; }
+  ghost_queue_header* Header(Queue& q) {
+    return reinterpret_cast<ghost_queue_header*>(q.memory.data());
+  }
+  void Produce(uint64_t gtid, uint16_t type, uint16_t flags, int cpu);
+  void WriteWord(uint64_t gtid);
+  void BumpAgent(int cpu);
+  void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
+  int32_t Check(int cpu, const ghost_txn& txn);
+  void Latch(int cpu, uint64_t gtid);
+  uint32_t AllocWord();
+  bool InEnclave(int cpu) const;
+
+  static constexpr uint64_t kFirstGtid = 1000;
+
+  std::vector<int> cpus_;
+  std::vector<ghost_status_word> words_;
+  StatusWordRegion region_;
+  std::vector<ghost_txn> txns_;
+  std::vector<Thread> threads_;
+  std::vector<std::unique_ptr<Queue>> queues_;
+  int default_queue_ = -1;
+  uint32_t next_word_ = 0;
+  std::vector<uint32_t> free_words_;
+  uint64_t running_[kMaxCpus] = {};
+  uint32_t agent_sw_[kMaxCpus] = {};  // index + 1; 0: no agent
+  int pings_[kMaxCpus] = {};
+  int caller_cpu_ = -1;
+  int live_ = 0;
+  int commit_calls_ = 0;
+  int last_commit_size_ = 0;
+  int latches_ = 0;
+  int blocks_ = 0;
+  uint64_t dropped_ = 0;
+  void (*before_commit_)(FakeKernel&, void*) = nullptr;
+  void* before_commit_arg_ = nullptr;
+};
+
+}  // namespace ghost::testing
+
+#endif  // GHOST_TESTS_HOST_FAKES_FAKE_KERNEL_H_

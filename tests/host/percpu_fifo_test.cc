@@ -1,0 +1,215 @@
+// The per-CPU FIFO policy's decisions on scripted event streams, against
+// the in-process fake kernel. The real kernel: tests/vm/agent_fifo_test.cc.
+#include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "tests/host/fakes/fake_kernel.h"
+
+namespace ghost::fifo {
+namespace {
+
+using ::ghost::testing::FakeKernel;
+
+class PerCpuFifoTest : public ::testing::Test {
+ protected:
+  explicit PerCpuFifoTest(std::vector<int> cpus = {1, 2, 3},
+                          uint32_t queue_size = 256)
+      : kernel_(cpus), sched_(kernel_, cpus, queue_size), cpus_(cpus) {}
+
+  void SetUp() override { Start(); }
+
+  void Start() {
+    ASSERT_TRUE(sched_.Init().ok());
+    for (int cpu : cpus_) {
+      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
+      ASSERT_TRUE(sw.ok());
+      sched_.AgentAttached(cpu, *sw);
+    }
+    sched_.AllAttached();
+  }
+
+  void Round(int cpu) {
+    kernel_.SetCallerCpu(cpu);
+    sched_.Round(cpu);
+  }
+  void RoundAll(int times = 1) {
+    for (int i = 0; i < times; ++i) {
+      for (int cpu : cpus_) Round(cpu);
+    }
+  }
+
+  FakeKernel kernel_;
+  PerCpuFifoScheduler sched_;
+  std::vector<int> cpus_;
+};
+
+TEST_F(PerCpuFifoTest, ANewRunnableThreadRunsOnTheHomeCpu) {
+  const uint64_t t = kernel_.Spawn();
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(t), 1);
+  EXPECT_EQ(sched_.txns().completed(), 1u);
+}
+
+TEST_F(PerCpuFifoTest, ABlockedThreadWaitsForItsWakeup) {
+  const uint64_t t = kernel_.Spawn(/*runnable=*/false);
+  RoundAll();
+  EXPECT_EQ(kernel_.cpu_of(t), -1);
+  kernel_.Wake(t);
+  RoundAll();
+  EXPECT_NE(kernel_.cpu_of(t), -1);
+}
+
+TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);  // a runs on 1, b waits there
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_EQ(sched_.queued(1), 1);
+  EXPECT_GT(kernel_.pings(2) + kernel_.pings(3), 0) << "a helper was woken";
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(b), 2);
+  EXPECT_EQ(sched_.steals(), 1u);
+  // b's messages now go to CPU 2's queue: its block is seen there.
+  kernel_.Block(b);
+  Round(2);
+  kernel_.Wake(b);
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(b), 2);
+}
+
+TEST_F(PerCpuFifoTest, AYieldingThreadGoesBehindTheOthers) {
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(a), 1);
+  kernel_.Yield(a);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(b), 1);
+  EXPECT_TRUE(kernel_.runnable(a));
+  kernel_.Block(b);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+}
+
+TEST_F(PerCpuFifoTest, APreemptedThreadResumesFirst) {
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);
+  kernel_.Preempt(a);  // a higher class took CPU 1
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_TRUE(kernel_.runnable(b));
+}
+
+TEST_F(PerCpuFifoTest, AnExitedThreadIsForgottenAndItsWordFreed) {
+  const uint64_t a = kernel_.Spawn();
+  Round(1);
+  kernel_.Exit(a);
+  Round(1);
+  EXPECT_TRUE(kernel_.freed(a));
+  EXPECT_EQ(sched_.tasks().live(), 0);
+}
+
+TEST_F(PerCpuFifoTest, AThreadNotAllowedOnItsHomeCpuRunsElsewhere) {
+  const uint64_t a = kernel_.Spawn(/*runnable=*/false);
+  kernel_.SetAllowed(a, uint64_t{1} << 3);
+  kernel_.Wake(a);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), -1);
+  EXPECT_EQ(sched_.txns().by_result[GHOST_TXN_CPU_NOT_ALLOWED].load(), 1u);
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(a), -1) << "CPU 2 is not allowed either";
+  Round(3);
+  EXPECT_EQ(kernel_.cpu_of(a), 3);
+}
+
+TEST_F(PerCpuFifoTest, AStaleCommitIsRetriedAfterTheNews) {
+  const uint64_t a = kernel_.Spawn(/*runnable=*/false);
+  kernel_.Wake(a);
+  // Between the decision and the commit, a's affinity changes: its
+  // barrier moves, so the commit fails stale.
+  struct Ctx {
+    uint64_t gtid;
+    bool done = false;
+  } ctx{a};
+  kernel_.set_before_commit(
+      [](FakeKernel& k, void* p) {
+        auto* c = static_cast<Ctx*>(p);
+        if (!c->done) k.SetAllowed(c->gtid, ~uint64_t{0});
+        c->done = true;
+      },
+      &ctx);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), -1);
+  EXPECT_GE(sched_.txns().failed(), 1u);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+}
+
+TEST_F(PerCpuFifoTest, EveryThreadOfAManyThreadStreamRuns) {
+  std::vector<uint64_t> threads;
+  for (int i = 0; i < 100; ++i) threads.push_back(kernel_.Spawn());
+  // Each runs a little, then exits; rounds continue until all are done.
+  for (int round = 0; round < 400 && kernel_.live_threads() > 0; ++round) {
+    RoundAll();
+    for (int cpu : cpus_) {
+      if (uint64_t g = kernel_.running_gtid(cpu)) kernel_.Exit(g);
+    }
+  }
+  EXPECT_EQ(kernel_.live_threads(), 0);
+  RoundAll();
+  EXPECT_EQ(sched_.tasks().live(), 0);
+  EXPECT_GT(sched_.steals(), 0u);
+  EXPECT_EQ(sched_.stats().gaps.load(), 0u);
+  EXPECT_EQ(sched_.stats().illegal.load(), 0u);
+}
+
+// Threads that were in the enclave before the agent started.
+class PerCpuFifoDiscoveryTest : public PerCpuFifoTest {
+ protected:
+  void SetUp() override {}
+};
+
+TEST_F(PerCpuFifoDiscoveryTest, ANewAgentAdoptsEveryLiveThread) {
+  // An old agent's default queue got the NEW messages.
+  ASSERT_TRUE(kernel_.CreateChannel(256, /*make_default=*/true).ok());
+  const uint64_t runnable = kernel_.Spawn();
+  const uint64_t blocked = kernel_.Spawn(/*runnable=*/false);
+  const uint64_t running = kernel_.Spawn(false, /*on_cpu=*/true, 2);
+  Start();
+  EXPECT_EQ(sched_.tasks().live(), 3);
+  EXPECT_EQ(sched_.stats().adopted.load(), 3u);
+  RoundAll();
+  EXPECT_EQ(kernel_.cpu_of(runnable), 1);
+  EXPECT_EQ(kernel_.cpu_of(blocked), -1);
+  // Associated with our queues: their events reach us.
+  kernel_.Wake(blocked);
+  kernel_.Block(running);
+  RoundAll(2);
+  EXPECT_NE(kernel_.cpu_of(blocked), -1);
+  EXPECT_EQ(sched_.stats().gaps.load(), 0u);
+}
+
+class PerCpuFifoOverflowTest : public PerCpuFifoTest {
+ protected:
+  PerCpuFifoOverflowTest() : PerCpuFifoTest({1}, /*queue_size=*/16) {}
+};
+
+TEST_F(PerCpuFifoOverflowTest, AnOverflowedQueueIsResynchronisedFromWords) {
+  std::vector<uint64_t> threads;
+  for (int i = 0; i < 40; ++i) threads.push_back(kernel_.Spawn());
+  ASSERT_GT(kernel_.dropped(), 0u);
+  for (int round = 0; round < 200 && kernel_.live_threads() > 0; ++round) {
+    Round(1);
+    if (uint64_t g = kernel_.running_gtid(1)) kernel_.Exit(g);
+  }
+  EXPECT_EQ(kernel_.live_threads(), 0) << "no thread was lost";
+  EXPECT_GE(sched_.stats().resyncs.load(), 1u);
+  EXPECT_GE(sched_.stats().adopted.load(), 24u) << "the lost NEWs";
+}
+
+}  // namespace
+}  // namespace ghost::fifo

@@ -1,0 +1,115 @@
+// The task state machine (every edge) and the intrusive run queue.
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/run_queue.h"
+#include "lib/task.h"
+#include "lib/task_table.h"
+
+namespace ghost {
+namespace {
+
+using S = TaskState;
+
+struct Edge {
+  S from;
+  uint16_t type;
+  uint16_t flags;
+  S to;
+  bool legal;
+};
+
+TEST(TaskStateTest, EveryMessageMovesTheStateAsTheAbiSays) {
+  const std::vector<Edge> edges = {
+      {S::kNew, GHOST_MSG_NEW, GHOST_MSG_F_RUNNABLE, S::kRunnable, true},
+      {S::kNew, GHOST_MSG_NEW, GHOST_MSG_F_ON_CPU | GHOST_MSG_F_RUNNABLE,
+       S::kRunning, true},
+      {S::kNew, GHOST_MSG_NEW, 0, S::kBlocked, true},
+      {S::kRunnable, GHOST_MSG_NEW, 0, S::kBlocked, false},
+      {S::kBlocked, GHOST_MSG_WAKEUP, 0, S::kRunnable, true},
+      {S::kRunning, GHOST_MSG_WAKEUP, 0, S::kRunnable, false},
+      {S::kRunning, GHOST_MSG_BLOCKED, 0, S::kBlocked, true},
+      {S::kRunnable, GHOST_MSG_BLOCKED, 0, S::kBlocked, false},
+      {S::kRunning, GHOST_MSG_YIELD, 0, S::kRunnable, true},
+      {S::kRunning, GHOST_MSG_PREEMPTED, 0, S::kRunnable, true},
+      {S::kBlocked, GHOST_MSG_PREEMPTED, 0, S::kRunnable, false},
+      {S::kRunning, GHOST_MSG_AFFINITY_CHANGED, 0, S::kRunning, true},
+      {S::kBlocked, GHOST_MSG_PRIORITY_CHANGED, 0, S::kBlocked, true},
+      {S::kRunning, GHOST_MSG_DEAD, 0, S::kDead, true},
+      {S::kBlocked, GHOST_MSG_DEPARTED, 0, S::kDeparted, true},
+      {S::kRunnable, GHOST_MSG_DEAD, 0, S::kDead, true},
+      {S::kDead, GHOST_MSG_WAKEUP, 0, S::kRunnable, false},
+      {S::kDeparted, GHOST_MSG_DEAD, 0, S::kDead, false},
+      {S::kNew, GHOST_MSG_DEAD, 0, S::kDead, false},
+      {S::kBlocked, 99, 0, S::kBlocked, false},
+  };
+  for (const Edge& e : edges) {
+    const Transition t = NextState(e.from, e.type, e.flags);
+    EXPECT_EQ(t.to, e.to) << TaskStateName(e.from) << " + type " << e.type;
+    EXPECT_EQ(t.legal, e.legal)
+        << TaskStateName(e.from) << " + type " << e.type;
+  }
+}
+
+TEST(TaskStateTest, StatusWordFlagsGiveTheState) {
+  EXPECT_EQ(StateFromStatusWordFlags(GHOST_SW_F_INUSE), S::kBlocked);
+  EXPECT_EQ(StateFromStatusWordFlags(GHOST_SW_F_INUSE | GHOST_SW_F_RUNNABLE),
+            S::kRunnable);
+  EXPECT_EQ(StateFromStatusWordFlags(GHOST_SW_F_INUSE | GHOST_SW_F_RUNNABLE |
+                                     GHOST_SW_F_ONCPU),
+            S::kRunning);
+  EXPECT_EQ(StateFromStatusWordFlags(GHOST_SW_F_INUSE | GHOST_SW_F_CANFREE),
+            S::kDead);
+}
+
+TEST(RunQueueTest, IsFirstInFirstOutWithFrontInsertionAndRemoval) {
+  Task a, b, c, d;
+  RunQueue rq;
+  rq.PushBack(&a);
+  rq.PushBack(&b);
+  rq.PushFront(&c);
+  rq.PushBack(&d);
+  EXPECT_EQ(rq.size(), 4u);
+  rq.Remove(&b);
+  EXPECT_FALSE(b.queued());
+  EXPECT_EQ(rq.PopFront(), &c);
+  EXPECT_EQ(rq.PopFront(), &a);
+  EXPECT_EQ(rq.PopFront(), &d);
+  EXPECT_EQ(rq.PopFront(), nullptr);
+  EXPECT_TRUE(rq.empty());
+}
+
+TEST(RunQueueTest, PopFirstSkipsWhatThePredicateRejects) {
+  Task a, b;
+  a.Disallow(2);
+  RunQueue rq;
+  rq.PushBack(&a);
+  rq.PushBack(&b);
+  EXPECT_EQ(rq.PopFirst([](Task* t) { return t->AllowedOn(2); }), &b);
+  EXPECT_EQ(rq.size(), 1u);
+  EXPECT_EQ(rq.PopFirst([](Task* t) { return t->AllowedOn(2); }), nullptr);
+}
+
+TEST(RunQueueTest, RemovingFromAnotherQueueIsANoOp) {
+  Task a;
+  RunQueue one, two;
+  one.PushBack(&a);
+  two.Remove(&a);
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_TRUE(a.queued());
+}
+
+TEST(TaskTableTest, FindsByWordAndGtidAndCountsLiveTasks) {
+  TaskTable table;
+  Task* t = table.Claim(5, 42);
+  EXPECT_EQ(table.Get(5, 42), t);
+  EXPECT_EQ(table.Get(5, 43), nullptr) << "another thread's word";
+  EXPECT_EQ(table.Get(TaskTable::kSlots, 42), nullptr);
+  EXPECT_EQ(table.live(), 1);
+  table.Release(t);
+  EXPECT_EQ(table.Get(5, 42), nullptr);
+  EXPECT_EQ(table.live(), 0);
+}
+
+}  // namespace
+}  // namespace ghost

@@ -1,0 +1,355 @@
+// agent_fifo end to end, in both modes, on the real kernel: the binary is
+// started as a user would start it, workloads are born inside its enclave
+// (children of a process that moved itself in), and every workload must
+// finish with valid output. Also: stopping (the enclave is destroyed, its
+// threads finish under CFS) and in-place upgrade under load (a second
+// agent takes over; no thread is lost; the blackout is measured).
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/enclave.h"
+#include "lib/ghostfs_mount.h"
+#include "lib/status_word_region.h"
+#include "lib/uapi/linux/ghost.h"
+#include "tests/vm/agent_fifo_process.h"
+#include "tests/vm/enclave_child.h"
+#include "tests/vm/vm_helpers.h"
+
+namespace ghost {
+namespace {
+
+using ::ghost::testing::AgentFifoProcess;
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::FinishInEnclave;
+using ::ghost::testing::RunInEnclave;
+using ::ghost::testing::StartInEnclave;
+using ::testing::HasSubstr;
+
+constexpr unsigned int kEnclaveId = 20;
+constexpr char kCpus[] = "1-3";
+
+// Progress of MixedThreads, in memory shared with the test.
+struct Progress {
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+};
+
+Progress* SharedProgress() {
+  void* p = mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return new (p) Progress();
+}
+
+// `n` threads that each spin, yield and sleep `rounds` times, then exit.
+// 0 when every one finished; 3 if one could not be created.
+int MixedThreads(int n, int rounds, Progress* progress = nullptr) {
+  std::vector<std::thread> threads;
+  try {
+    for (int i = 0; i < n; ++i) {
+      threads.emplace_back([rounds, progress] {
+        if (progress) progress->started.fetch_add(1);
+        volatile uint64_t x = 0;
+        for (int r = 0; r < rounds; ++r) {
+          for (int i = 0; i < 20000; ++i) x += i;
+          sched_yield();
+          usleep(200);
+        }
+        if (progress) progress->finished.fetch_add(1);
+      });
+    }
+  } catch (...) {
+    for (auto& t : threads) t.join();
+    return 3;
+  }
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+// Runs `command` through the shell in the enclave; its output goes to
+// `*output`. Returns its exit code (-1: timed out).
+int ShellInEnclave(const std::string& command, absl::Duration limit,
+                   std::string* output) {
+  const std::string out = "/tmp/agent_fifo_test.out";
+  const std::string full = absl::StrCat(command, " > ", out, " 2>&1");
+  const int code = RunInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
+                                limit, [&] {
+                                  execl("/bin/sh", "sh", "-c", full.c_str(),
+                                        nullptr);
+                                  return 127;
+                                });
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *output = ss.str();
+  return code;
+}
+
+// The enclave's threads by status word flags, e.g. "12 words: 3 on cpu,
+// 2 runnable, 7 blocked".
+std::string WordCensus() {
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT).dir());
+  if (!words.ok()) return words.status().ToString();
+  int n = 0, on_cpu = 0, runnable = 0, agents = 0;
+  words->ForEachInUse([&](const StatusWord& w) {
+    ++n;
+    if (w.flags & GHOST_SW_F_AGENT) {
+      ++agents;
+    } else if (w.on_cpu()) {
+      ++on_cpu;
+    } else if (w.runnable()) {
+      ++runnable;
+    }
+  });
+  return absl::StrCat(n, " words: ", agents, " agents, ", on_cpu,
+                      " on cpu, ", runnable, " runnable, ",
+                      n - agents - on_cpu - runnable, " blocked");
+}
+
+// Each thread's word ("barrier/flags"), for a stuck run's log.
+std::string WordDetails() {
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT).dir());
+  if (!words.ok()) return "";
+  std::string out;
+  words->ForEachInUse([&](const StatusWord& w) {
+    if (!(w.flags & GHOST_SW_F_AGENT)) {
+      absl::StrAppend(&out, " ", w.index, ":", w.barrier, "/0x",
+                      absl::Hex(w.flags));
+    }
+  });
+  return out;
+}
+
+// Waits for a StartInEnclave child; if it does not finish, logs what the
+// kernel (status words) and the agent (its census, printed on SIGTERM)
+// believe before cleaning up. True if it exited 0.
+bool FinishOrDiagnose(pid_t child, AgentFifoProcess& agent,
+                      absl::Duration limit, const Progress* progress) {
+  int status = 0;
+  if (ghost::testing::ReapWithin(child, limit, &status)) {
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  std::cout << "stuck: " << WordCensus() << ";" << WordDetails() << "; "
+            << progress->started.load() << " started, "
+            << progress->finished.load() << " finished\n";
+  agent.Signal(SIGTERM);
+  agent.WaitExit(absl::Seconds(10));
+  std::cout << agent.output();
+  (void)FinishInEnclave(child, absl::Seconds(1));
+  return false;
+}
+
+class AgentFifoTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(access(AgentFifoProcess::kBinary, X_OK), 0)
+        << AgentFifoProcess::kBinary << " is not in the VM";
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    DestroyAllEnclaves();
+  }
+  void TearDown() override { DestroyAllEnclaves(); }
+
+  std::string mode() const { return absl::StrCat("--mode=", GetParam()); }
+
+  // Starts an agent that creates the enclave; waits until it schedules.
+  std::unique_ptr<AgentFifoProcess> StartAgent(
+      std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {mode(), absl::StrCat("--cpus=", kCpus),
+                                     absl::StrCat("--enclave=", kEnclaveId)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto agent = std::make_unique<AgentFifoProcess>(args);
+    EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(30)))
+        << agent->output();
+    return agent;
+  }
+
+  // SIGTERM; the agent must exit 0 and destroy its enclave.
+  void Stop(AgentFifoProcess& agent) {
+    agent.Signal(SIGTERM);
+    EXPECT_EQ(agent.WaitExit(absl::Seconds(20)), 0) << agent.output();
+    EXPECT_THAT(agent.output(), HasSubstr("destroyed"));
+    EXPECT_NE(access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", kEnclaveId)
+                         .c_str(),
+                     F_OK),
+              0)
+        << "the enclave is gone";
+  }
+
+  void RunThreads(int n, int rounds, absl::Duration limit) {
+    std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+    Progress* progress = SharedProgress();
+    const absl::Time start = absl::Now();
+    const int code =
+        RunInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), limit,
+                     [&] { return MixedThreads(n, rounds, progress); });
+    EXPECT_EQ(code, 0) << n << " threads did not all finish under "
+                       << GetParam() << " (" << progress->started.load()
+                       << " started, " << progress->finished.load()
+                       << " finished):\n"
+                       << agent->output();
+    std::cout << n << " threads (" << GetParam() << "): "
+              << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
+    Stop(*agent);
+    munmap(progress, sizeof(Progress));
+  }
+};
+
+TEST_P(AgentFifoTest, OneThreadFinishes) {
+  RunThreads(1, 5, absl::Seconds(20));
+}
+
+TEST_P(AgentFifoTest, AHundredThreadsFinish) {
+  RunThreads(100, 3, absl::Seconds(40));
+}
+
+TEST_P(AgentFifoTest, AThousandThreadsFinish) {
+  RunThreads(1000, 1, absl::Seconds(45));
+}
+
+TEST_P(AgentFifoTest, StressNgFinishesWithValidOutput) {
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  std::string out;
+  const int code = ShellInEnclave(
+      "stress-ng --cpu 2 --yield 2 --switch 2 -t 5s --metrics-brief",
+      absl::Seconds(45), &out);
+  EXPECT_EQ(code, 0) << out << agent->output();
+  EXPECT_THAT(out, HasSubstr("successful run completed"));
+  Stop(*agent);
+}
+
+TEST_P(AgentFifoTest, HackbenchFinishesWithValidOutput) {
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  std::string out;
+  const int code = ShellInEnclave("hackbench -g 2 -l 50", absl::Seconds(45),
+                                  &out);
+  EXPECT_EQ(code, 0) << out << agent->output();
+  EXPECT_THAT(out, HasSubstr("Time:"));
+  Stop(*agent);
+}
+
+TEST_P(AgentFifoTest, StoppingDestroysTheEnclaveAndThreadsFinishUnderCfs) {
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  const pid_t child = StartInEnclave(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
+      [] { return MixedThreads(10, 400); });  // seconds of work
+  absl::SleepFor(absl::Milliseconds(300));
+  Stop(*agent);
+  EXPECT_EQ(FinishInEnclave(child, absl::Seconds(40)), 0)
+      << "the threads went back to CFS and finished";
+}
+
+TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
+  std::unique_ptr<AgentFifoProcess> first = StartAgent({"--on_exit=keep"});
+  Progress* progress = SharedProgress();
+  const pid_t child =
+      StartInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
+                     [progress] { return MixedThreads(20, 40, progress); });
+  absl::SleepFor(absl::Milliseconds(300));
+  first->Signal(SIGTERM);
+  ASSERT_EQ(first->WaitExit(absl::Seconds(20)), 0) << first->output();
+  EXPECT_THAT(first->output(), HasSubstr("kept"));
+  // No agent: the threads wait (K16) until the next one finds them.
+  absl::SleepFor(absl::Milliseconds(300));
+  AgentFifoProcess second({mode(), absl::StrCat("--enclave=", kEnclaveId),
+                           "--on_exit=destroy"});
+  ASSERT_TRUE(second.WaitForOutput("ready", absl::Seconds(30)))
+      << second.output();
+  const bool finished =
+      FinishOrDiagnose(child, second, absl::Seconds(40), progress);
+  EXPECT_TRUE(finished) << "every thread finished under the successor";
+  if (finished) Stop(second);
+  munmap(progress, sizeof(Progress));
+}
+
+TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
+  std::unique_ptr<AgentFifoProcess> old_agent = StartAgent();
+  // The probe: how long a thread that sleeps 1 ms at a time waits at most
+  // for a CPU (its biggest gap beyond the sleep).
+  auto* max_gap_ns = static_cast<std::atomic<int64_t>*>(
+      mmap(nullptr, sizeof(std::atomic<int64_t>), PROT_READ | PROT_WRITE,
+           MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+  new (max_gap_ns) std::atomic<int64_t>(0);
+  Progress* progress = SharedProgress();
+  const pid_t child = StartInEnclave(
+      Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), [max_gap_ns, progress] {
+        std::atomic<bool> done{false};
+        std::thread probe([&] {
+          while (!done.load()) {
+            const absl::Time before = absl::Now();
+            usleep(1000);
+            const int64_t gap = absl::ToInt64Nanoseconds(
+                absl::Now() - before - absl::Milliseconds(1));
+            if (gap > max_gap_ns->load()) max_gap_ns->store(gap);
+          }
+        });
+        const int code = MixedThreads(50, 60, progress);
+        done.store(true);
+        probe.join();
+        return code;
+      });
+  absl::SleepFor(absl::Milliseconds(500));
+
+  AgentFifoProcess new_agent({mode(), absl::StrCat("--enclave=", kEnclaveId),
+                              "--on_exit=destroy"});
+  EXPECT_TRUE(new_agent.WaitForOutput("ready", absl::Seconds(30)))
+      << new_agent.output();
+  EXPECT_THAT(new_agent.output(), HasSubstr("took over from pid"));
+  EXPECT_EQ(old_agent->WaitExit(absl::Seconds(20)), 0) << old_agent->output();
+  EXPECT_THAT(old_agent->output(), HasSubstr("handed over"));
+  EXPECT_THAT(old_agent->output(), HasSubstr("kept"));
+
+  const absl::Duration limit = absl::Seconds(45);
+  const absl::Time end = absl::Now() + limit;
+  int status = 0;
+  const bool finished = ghost::testing::ReapWithin(child, limit, &status);
+  if (!finished) {
+    // Say what the kernel and the agent see before cleaning up.
+    std::cout << "upgrade (" << GetParam() << "): stuck: " << WordCensus()
+              << "; " << progress->started.load() << " started, "
+              << progress->finished.load() << " finished\n";
+    new_agent.Signal(SIGTERM);
+    new_agent.WaitExit(absl::Seconds(10));
+    (void)FinishInEnclave(child, absl::Seconds(1));
+  }
+  (void)end;
+  EXPECT_TRUE(finished && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "every thread finished under the new agent\n"
+      << new_agent.output();
+  if (!finished) return;
+  new_agent.WaitForOutput("blackout", absl::Seconds(1));
+  std::cout << "upgrade (" << GetParam() << "): " << new_agent.output()
+            << "upgrade (" << GetParam() << "): probe's longest wait "
+            << max_gap_ns->load() / 1e6 << " ms\n";
+  RecordProperty("probe_max_gap_ms",
+                 absl::StrCat(max_gap_ns->load() / 1e6));
+  Stop(new_agent);
+  munmap(max_gap_ns, sizeof(std::atomic<int64_t>));
+  munmap(progress, sizeof(Progress));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, AgentFifoTest,
+                         ::testing::Values("percpu", "centralized"),
+                         [](const auto& info) {
+                           return std::string(info.param);
+                         });
+
+}  // namespace
+}  // namespace ghost
