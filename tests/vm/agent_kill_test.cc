@@ -1,0 +1,188 @@
+// Agent death (KERNEL.md K15, K16): agent_fifo is killed with SIGKILL at
+// random moments while 200 threads run, 50 times; each time a new agent
+// attaches to the same enclave, rediscovers every thread from the status
+// words and schedules them. No thread is lost or stuck. With no new agent,
+// the watchdog ends the enclave and the threads finish under CFS.
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/enclave.h"
+#include "lib/ghostfs_mount.h"
+#include "tests/vm/agent_fifo_process.h"
+#include "tests/vm/enclave_child.h"
+#include "tests/vm/vm_helpers.h"
+
+namespace ghost {
+namespace {
+
+using ::ghost::testing::AgentFifoProcess;
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::FinishInEnclave;
+using ::ghost::testing::StartInEnclave;
+
+constexpr unsigned int kId = 25;
+constexpr int kThreads = 200;
+
+// Shared with the workload process.
+struct Workload {
+  std::atomic<bool> stop{false};
+  std::atomic<int> started{0};
+  std::atomic<int> finished{0};
+  std::atomic<uint64_t> rounds{0};
+};
+
+Workload* NewWorkload() {
+  void* p = mmap(nullptr, sizeof(Workload), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return new (p) Workload();
+}
+
+// `kThreads` threads that compute, yield and sleep until told to stop.
+int RunUntilStopped(Workload* w) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([w] {
+      w->started.fetch_add(1);
+      volatile uint64_t x = 0;
+      while (!w->stop.load()) {
+        for (int j = 0; j < 5000; ++j) x = x + j;
+        sched_yield();
+        usleep(500);
+        w->rounds.fetch_add(1);
+      }
+      w->finished.fetch_add(1);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+uint64_t EnvOr(const char* name, uint64_t fallback) {
+  uint64_t v;
+  const char* s = getenv(name);
+  return s && absl::SimpleAtoi(s, &v) ? v : fallback;
+}
+
+std::unique_ptr<AgentFifoProcess> StartAgent() {
+  auto agent = std::make_unique<AgentFifoProcess>(std::vector<std::string>{
+      "--mode=percpu", absl::StrCat("--enclave=", kId)});
+  EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(60)))
+      << agent->output();
+  return agent;
+}
+
+// Does the workload still make progress (within `limit`)?
+bool Advances(const Workload* w, absl::Duration limit) {
+  const uint64_t before = w->rounds.load();
+  const absl::Time end = absl::Now() + limit;
+  while (absl::Now() < end) {
+    if (w->rounds.load() > before) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+class AgentKillTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(access(AgentFifoProcess::kBinary, X_OK), 0);
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    DestroyAllEnclaves();
+    absl::StatusOr<Enclave> e = Enclave::Create(kId);
+    ASSERT_TRUE(e.ok()) << e.status();
+    enclave_ = std::make_unique<Enclave>(*e);
+    ASSERT_TRUE(enclave_->SetCpus("1-3").ok());
+    workload_ = NewWorkload();
+  }
+  void TearDown() override {
+    DestroyAllEnclaves();
+    munmap(workload_, sizeof(Workload));
+  }
+
+  std::unique_ptr<Enclave> enclave_;
+  Workload* workload_ = nullptr;
+};
+
+TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
+  const uint64_t seed = EnvOr("GHOST_KILL_SEED", absl::ToUnixNanos(absl::Now()));
+  const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 50));
+  std::cout << "agent kills: " << kills << ", seed " << seed
+            << " (GHOST_KILL_SEED replays the timing)\n";
+  std::mt19937_64 rng(seed);
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  Workload* w = workload_;
+  const pid_t workload = StartInEnclave(*enclave_, [w] {
+    return RunUntilStopped(w);
+  });
+  while (w->started.load() < kThreads) absl::SleepFor(absl::Milliseconds(10));
+
+  int survived = 0;
+  for (int i = 0; i < kills; ++i) {
+    absl::SleepFor(absl::Milliseconds(20 + rng() % 300));
+    agent->Signal(SIGKILL);
+    (void)agent->WaitExit(absl::Seconds(10));
+    agent = StartAgent();
+    if (!Advances(w, absl::Seconds(20))) {
+      ADD_FAILURE() << "kill " << i << ": the threads stopped running\n"
+                    << agent->output();
+      break;
+    }
+    ++survived;
+  }
+  std::cout << "agent kills survived: " << survived << " of " << kills << "\n";
+  EXPECT_EQ(survived, kills);
+  absl::StatusOr<std::string> cpus = enclave_->Cpus();
+  EXPECT_TRUE(cpus.ok()) << "the enclave outlived every agent";
+
+  w->stop.store(true);
+  EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
+  EXPECT_EQ(w->finished.load(), kThreads)
+      << "threads lost: " << kThreads - w->finished.load();
+  agent->Signal(SIGTERM);
+  (void)agent->WaitExit(absl::Seconds(20));
+}
+
+TEST_F(AgentKillTest, WithNoNewAgentTheWatchdogFreesTheThreads) {
+  ASSERT_TRUE(
+      WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "1000").ok());
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  Workload* w = workload_;
+  const pid_t workload = StartInEnclave(*enclave_, [w] {
+    return RunUntilStopped(w);
+  });
+  while (w->started.load() < kThreads) absl::SleepFor(absl::Milliseconds(10));
+  agent->Signal(SIGKILL);
+  (void)agent->WaitExit(absl::Seconds(10));
+  // Nobody schedules them now: within a few timeouts the watchdog ends the
+  // enclave, and under CFS they run again.
+  const absl::Time end = absl::Now() + absl::Seconds(30);
+  while (access(enclave_->dir().c_str(), F_OK) == 0 && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_NE(access(enclave_->dir().c_str(), F_OK), 0)
+      << "the watchdog destroyed the enclave";
+  EXPECT_TRUE(Advances(w, absl::Seconds(10))) << "running under CFS";
+  w->stop.store(true);
+  EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
+  EXPECT_EQ(w->finished.load(), kThreads);
+}
+
+}  // namespace
+}  // namespace ghost
