@@ -28,22 +28,12 @@ namespace {
 
 using ::ghost::testing::BlockedChild;
 using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::EnclaveExists;
+using ::ghost::testing::EnclaveGoneWithin;
 using ::ghost::testing::ErrnoCode;
+using ::ghost::testing::LastDestroyed;
 
 const std::string kCtl = absl::StrCat(GHOSTFS_MOUNT_POINT, "/ctl");
-
-bool Exists(unsigned int id) {
-  return access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", id).c_str(),
-                F_OK) == 0;
-}
-
-bool GoneWithin(unsigned int id, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (Exists(id) && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return !Exists(id);
-}
 
 // Writes `text` to an fd of ctl; returns 0 or the errno.
 int WriteFd(int fd, const std::string& text) {
@@ -51,15 +41,6 @@ int WriteFd(int fd, const std::string& text) {
                  static_cast<ssize_t>(text.size())
              ? 0
              : errno;
-}
-
-std::string LastDestroyed() {
-  absl::StatusOr<std::string> text =
-      ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
-  if (!text.ok()) return "";
-  std::vector<std::string> lines =
-      absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  return lines.empty() ? "" : lines.back();
 }
 
 class EphemeralTest : public ::testing::Test {
@@ -81,9 +62,9 @@ TEST_F(EphemeralTest, ClosingTheCreatorsCtlFileDestroysTheEnclave) {
   ASSERT_TRUE(e.SetCpus("1").ok());
   ASSERT_TRUE(e.AddTask(child.pid()).ok());
   absl::SleepFor(absl::Milliseconds(100));
-  EXPECT_TRUE(Exists(14)) << "alive while its ctl file is open";
+  EXPECT_TRUE(EnclaveExists(14)) << "alive while its ctl file is open";
   ctl = Fd();
-  ASSERT_TRUE(GoneWithin(14, absl::Seconds(10)));
+  ASSERT_TRUE(EnclaveGoneWithin(14, absl::Seconds(10)));
   EXPECT_EQ(LastDestroyed(),
             "14 ephemeral: the ctl file that created it was closed");
   EXPECT_EQ(sched_getscheduler(child.pid()), SCHED_OTHER);
@@ -105,9 +86,9 @@ TEST_F(EphemeralTest, TheCreatorsExitDestroysItsEnclavesOnly) {
   int status;
   ASSERT_EQ(waitpid(creator, &status, 0), creator);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_TRUE(GoneWithin(14, absl::Seconds(10)));
-  EXPECT_TRUE(GoneWithin(15, absl::Seconds(10)));
-  EXPECT_TRUE(Exists(16)) << "a plain enclave outlives the file";
+  EXPECT_TRUE(EnclaveGoneWithin(14, absl::Seconds(10)));
+  EXPECT_TRUE(EnclaveGoneWithin(15, absl::Seconds(10)));
+  EXPECT_TRUE(EnclaveExists(16)) << "a plain enclave outlives the file";
 }
 
 TEST_F(EphemeralTest, AnEphemeralEnclaveCanStillBeDestroyedFirst) {
@@ -119,7 +100,7 @@ TEST_F(EphemeralTest, AnEphemeralEnclaveCanStillBeDestroyedFirst) {
   ASSERT_TRUE(WriteGhostfsFile(kCtl, "create 14").ok());
   ctl = Fd();
   absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_TRUE(Exists(14));
+  EXPECT_TRUE(EnclaveExists(14));
 }
 
 TEST_F(EphemeralTest, AnUnknownCreateOptionIsInvalid) {
@@ -127,7 +108,7 @@ TEST_F(EphemeralTest, AnUnknownCreateOptionIsInvalid) {
                           "create 14 EPHEMERAL", "create ephemeral"}) {
     EXPECT_EQ(WriteGhostfsFile(kCtl, bad).code(), ErrnoCode(EINVAL)) << bad;
   }
-  EXPECT_FALSE(Exists(14));
+  EXPECT_FALSE(EnclaveExists(14));
 }
 
 }  // namespace

@@ -34,6 +34,32 @@ inline void DestroyAllEnclaves() {
   }
 }
 
+// Whether enclave_<id> exists, and waiting (up to `limit`) for it to go.
+inline bool EnclaveExists(unsigned int id) {
+  return access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", id).c_str(),
+                F_OK) == 0;
+}
+
+inline bool EnclaveGoneWithin(unsigned int id, absl::Duration limit) {
+  const absl::Time end = absl::Now() + limit;
+  while (EnclaveExists(id) && absl::Now() < end) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return !EnclaveExists(id);
+}
+
+// The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "".
+inline std::string LastDestroyed() {
+  absl::StatusOr<std::string> text =
+      ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
+  if (!text.ok()) return "";
+  const size_t end = text->find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  const size_t start = text->rfind('\n', end);
+  return text->substr(start == std::string::npos ? 0 : start + 1,
+                      end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
 // Runs the calling thread on `cpu` only; returns the previous mask.
 inline cpu_set_t PinTo(int cpu) {
   cpu_set_t old, one;

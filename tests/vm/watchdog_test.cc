@@ -34,38 +34,16 @@ namespace {
 
 using ::ghost::testing::BlockedChild;
 using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::EnclaveExists;
+using ::ghost::testing::EnclaveGoneWithin;
 using ::ghost::testing::ErrnoCode;
+using ::ghost::testing::LastDestroyed;
 using ::ghost::testing::FifoTestAgent;
 using ::ghost::testing::RunAsNobody;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 constexpr unsigned int kId = 12;
-
-// The last line of /sys/fs/ghost/destroyed ("<id> <reason>").
-std::string LastDestroyed() {
-  absl::StatusOr<std::string> text =
-      ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
-  if (!text.ok()) return text.status().ToString();
-  std::vector<std::string> lines =
-      absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  return lines.empty() ? "" : lines.back();
-}
-
-bool EnclaveExists(unsigned int id) {
-  return access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", id).c_str(),
-                F_OK) == 0;
-}
-
-// Waits up to `limit` for the enclave to disappear.
-bool GoneWithin(unsigned int id, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (!EnclaveExists(id)) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return !EnclaveExists(id);
-}
 
 class WatchdogTest : public ::testing::Test {
  protected:
@@ -117,7 +95,7 @@ TEST_F(WatchdogTest, AStarvedThreadGetsTheEnclaveDestroyedAndRunsUnderCfs) {
   BlockedChild child;
   ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());
   child.Poke();  // runnable now, and no agent will run it
-  ASSERT_TRUE(GoneWithin(kId, absl::Seconds(10)))
+  ASSERT_TRUE(EnclaveGoneWithin(kId, absl::Seconds(10)))
       << "the watchdog destroys the enclave";
   EXPECT_TRUE(child.WaitForCount(1)) << "the thread runs again under CFS";
   EXPECT_EQ(sched_getscheduler(child.pid()), SCHED_OTHER);
@@ -191,7 +169,7 @@ TEST_F(WatchdogTest, AStarvedEnclaveWithAnAgentIsDestroyedToo) {
   BlockedChild child;
   ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());
   child.Poke();
-  EXPECT_TRUE(GoneWithin(kId, absl::Seconds(10)));
+  EXPECT_TRUE(EnclaveGoneWithin(kId, absl::Seconds(10)));
   EXPECT_TRUE(child.WaitForCount(1));
   idle_agent.join();
 }

@@ -3,67 +3,25 @@
 #include <algorithm>
 #include <string>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "lib/cpu_list.h"
 
 namespace ghost::ctl {
-namespace {
 
-// Larger than any machine's CPU count; keeps "0-999999999" from allocating.
-constexpr int kMaxCpu = 8191;
-
-bool ParseCpu(absl::string_view text, int* cpu) {
-  if (text.empty() || text.size() > 5 ||
-      !std::all_of(text.begin(), text.end(), absl::ascii_isdigit)) {
-    return false;
-  }
-  *cpu = std::stoi(std::string(text));
-  return *cpu <= kMaxCpu;
-}
-
-absl::Status Bad(absl::string_view text, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      "bad CPU list \"", text, "\": ", why, "; expected ", kCpuListSyntax));
-}
-
-}  // namespace
-
+// The parsing is the library's (lib/cpu_list.h); ghostctl adds the syntax
+// to its message, since a user typed the list.
 absl::StatusOr<std::vector<int>> ParseCpuList(absl::string_view text) {
-  const absl::string_view list = absl::StripAsciiWhitespace(text);
-  std::vector<int> cpus;
-  if (list.empty()) return cpus;
-  for (absl::string_view item : absl::StrSplit(list, ',')) {
-    std::pair<absl::string_view, absl::string_view> range =
-        absl::StrSplit(item, absl::MaxSplits('-', 1));
-    const bool is_range = item.find('-') != absl::string_view::npos;
-    int first, last;
-    if (!ParseCpu(range.first, &first) ||
-        (is_range && !ParseCpu(range.second, &last))) {
-      return Bad(text, absl::StrCat("\"", item, "\" is not a CPU or range"));
-    }
-    if (!is_range) last = first;
-    if (last < first) {
-      return Bad(text, absl::StrCat("range \"", item, "\" runs backwards"));
-    }
-    for (int cpu = first; cpu <= last; ++cpu) cpus.push_back(cpu);
+  absl::StatusOr<std::vector<int>> cpus = ::ghost::ParseCpuList(text);
+  if (!cpus.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        cpus.status().message(), "; expected ", kCpuListSyntax));
   }
-  std::sort(cpus.begin(), cpus.end());
-  cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
   return cpus;
 }
 
 std::string FormatCpuList(const std::vector<int>& cpus) {
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < cpus.size();) {
-    size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-    parts.push_back(j == i ? absl::StrCat(cpus[i])
-                           : absl::StrCat(cpus[i], "-", cpus[j]));
-    i = j + 1;
-  }
-  return absl::StrJoin(parts, ",");
+  return ::ghost::FormatCpuList(cpus);
 }
 
 absl::Status CheckCpuAssignment(
