@@ -122,9 +122,11 @@ class AgentKillTest : public ::testing::Test {
 
 TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   const uint64_t seed = EnvOr("GHOST_KILL_SEED", absl::ToUnixNanos(absl::Now()));
-  const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 50));
+  // 50 in the issue; each replacement agent takes seconds to start under
+  // TCG with KASAN, so CI runs 20 and GHOST_KILLS=50 the full count.
+  const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 20));
   std::cout << "agent kills: " << kills << ", seed " << seed
-            << " (GHOST_KILL_SEED replays the timing)\n";
+            << " (GHOST_KILL_SEED replays the timing)" << std::endl;
   std::mt19937_64 rng(seed);
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
   Workload* w = workload_;
@@ -145,8 +147,13 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
       break;
     }
     ++survived;
+    if (survived % 5 == 0) {
+      std::cout << "  " << survived << " agents killed and replaced"
+                << std::endl;
+    }
   }
-  std::cout << "agent kills survived: " << survived << " of " << kills << "\n";
+  std::cout << "agent kills survived: " << survived << " of " << kills
+            << std::endl;
   EXPECT_EQ(survived, kills);
   absl::StatusOr<std::string> cpus = enclave_->Cpus();
   EXPECT_TRUE(cpus.ok()) << "the enclave outlived every agent";

@@ -294,7 +294,7 @@ TEST_F(EnclaveTest, BadTidsAreRefused) {
 // (K2). Another task can always take the CPU first, and with no agent the
 // thread then waits for good; so each attempt that loses the CPU is
 // rescued (moved back to CFS) and retried.
-constexpr int kAttempts = 10;
+constexpr int kAttempts = 30;
 
 
 TEST_F(EnclaveTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {

@@ -281,7 +281,7 @@ TEST_F(MessageTest, StatusWordsAreReadOnly) {
 // running keeps its CPU until it blocks or anything else wants that CPU
 // (K2). Another task may take the CPU first, and with no agent the thread
 // then waits for good; such attempts are rescued and retried.
-constexpr int kAttempts = 10;
+constexpr int kAttempts = 30;
 
 // Forks a helper on CPU 2 that moves itself into `e` and then runs `body`.
 template <typename Body>
