@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/enclave.h"
@@ -53,11 +54,9 @@ inline std::string LastDestroyed() {
   absl::StatusOr<std::string> text =
       ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
   if (!text.ok()) return "";
-  const size_t end = text->find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  const size_t start = text->rfind('\n', end);
-  return text->substr(start == std::string::npos ? 0 : start + 1,
-                      end - (start == std::string::npos ? 0 : start + 1) + 1);
+  std::vector<std::string> lines =
+      absl::StrSplit(*text, '\n', absl::SkipEmpty());
+  return lines.empty() ? "" : lines.back();
 }
 
 // Runs the calling thread on `cpu` only; returns the previous mask.
