@@ -49,13 +49,23 @@ StatusWord StatusWordRegion::Read(uint32_t index) const {
   const ghost_status_word& w = words_[index];
   StatusWord out;
   out.index = index;
-  // The kernel sets INUSE after the other fields (release order).
-  out.flags = Load(w.flags, std::memory_order_acquire);
-  out.barrier = Load(w.barrier, std::memory_order_acquire);
-  out.gtid = Load(w.gtid);
-  out.switch_time = Load(w.switch_time);
-  out.runtime = Load(w.runtime);
-  return out;
+  // The kernel changes the flags before it queues the message of an
+  // event, and writes the barrier after. So the barrier comes first: flags
+  // read after barrier b are at least as new as message b, and a newer
+  // event they already show is message b+1, which an association at b
+  // either gets (ESTALE) or receives. Flags first could pair "blocked"
+  // with the barrier of the WAKEUP that followed, and lose the thread.
+  // A barrier that moved meanwhile is read again.
+  for (;;) {
+    const uint32_t before = Load(w.barrier, std::memory_order_acquire);
+    // The kernel sets INUSE after the other fields (release order).
+    out.flags = Load(w.flags, std::memory_order_acquire);
+    out.gtid = Load(w.gtid);
+    out.switch_time = Load(w.switch_time);
+    out.runtime = Load(w.runtime);
+    out.barrier = Load(w.barrier, std::memory_order_acquire);
+    if (out.barrier == before) return out;
+  }
 }
 
 std::optional<StatusWord> StatusWordRegion::Find(uint64_t gtid) const {
