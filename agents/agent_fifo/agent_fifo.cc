@@ -236,11 +236,17 @@ void PrintCensus(Policy& policy) {
   int by_state[6] = {};
   int queued = 0;
   std::string running;  // which threads it believes run where
+  std::string blocked;  // which it believes asleep
+  std::string unqueued;  // runnable, yet on no run queue: a lost thread
   policy.tasks().ForEach([&](Task* t) {
     by_state[static_cast<int>(t->state)]++;
     if (t->queued()) ++queued;
     if (t->state == TaskState::kRunning) {
       absl::StrAppend(&running, " ", t->sw_index, "@", t->cpu);
+    } else if (t->state == TaskState::kBlocked) {
+      absl::StrAppend(&blocked, " ", t->sw_index);
+    } else if (t->state == TaskState::kRunnable && !t->queued()) {
+      absl::StrAppend(&unqueued, " ", t->sw_index);
     }
   });
   std::string failures;
@@ -255,7 +261,8 @@ void PrintCensus(Policy& policy) {
   std::printf("agent_fifo: census: %d tasks (%d blocked, %d runnable, %d "
               "running, %d queued); messages %llu, stale %llu, gaps %llu, "
               "illegal %llu, adopted %llu, resyncs %llu; failed commits:%s; "
-              "running (word@cpu):%s\n",
+              "running (word@cpu):%s; blocked (word):%s; runnable but not "
+              "queued (word):%s\n",
               policy.tasks().live(), by_state[1], by_state[2], by_state[3],
               queued, static_cast<unsigned long long>(st.messages.load()),
               static_cast<unsigned long long>(st.stale.load()),
@@ -263,7 +270,8 @@ void PrintCensus(Policy& policy) {
               static_cast<unsigned long long>(st.illegal.load()),
               static_cast<unsigned long long>(st.adopted.load()),
               static_cast<unsigned long long>(st.resyncs.load()),
-              failures.empty() ? " none" : failures.c_str(), running.c_str());
+              failures.empty() ? " none" : failures.c_str(), running.c_str(),
+              blocked.c_str(), unqueued.c_str());
   std::fflush(stdout);
 }
 
