@@ -869,11 +869,13 @@ class GhostMeasurement {
     for (int i = 0; i < spec_.nr_workers; ++i) {
       if (absl::Status s = StartWorker(i); !s.ok()) return s;
     }
-    for (auto& w : workers_) {
-      w->gate.store(1);
-      w->gate.notify_all();
-    }
     shared_->go.store(true);
+    if (spec_.workers == WorkerKind::kYielder) {
+      for (auto& w : workers_) {
+        w->gate.store(1);
+        w->gate.notify_all();
+      }
+    }
     if (spec_.driver) {
       if (absl::Status s = spec_.driver(*shared_, workers_); !s.ok()) {
         // The agent's own reason, if it has one, says more.
@@ -931,15 +933,13 @@ class GhostMeasurement {
       for (int cpu = 1; cpu <= 3; ++cpu) CPU_SET(cpu, &set);
       sched_setaffinity(0, sizeof(set), &set);
       wp->tid.store(Gettid());
+      // No timeout for a sleeper: a timed wait would wake it (a WAKEUP,
+      // and a runnable thread that no agent runs). Yielders are let go
+      // once the agent runs; a sleeper stays asleep (the bench changes its
+      // nice value) until TearDown(), after the enclave is gone, opens the
+      // gate.
       while (wp->gate.load() == 0) wp->gate.wait(0);
-      if (kind == WorkerKind::kSleeper) {
-        // Asleep until the end: the bench changes its nice value.
-        // No timeout here: a timed wait would wake it (a WAKEUP, and a
-        // runnable thread nobody runs). TearDown() sets the gate to 2
-        // after the enclave is gone, which ends this wait.
-        while (wp->gate.load() == 1) wp->gate.wait(1);
-        return;
-      }
+      if (kind == WorkerKind::kSleeper) return;
       // Every return from sched_yield() is a latch by the agent.
       while (!stop->load()) {
         shared->ran_ns[i].store(NowNs());
@@ -1001,7 +1001,7 @@ class GhostMeasurement {
     }
     stop_workers_.store(true);
     for (auto& w : workers_) {
-      w->gate.store(2);
+      w->gate.store(1);
       w->gate.notify_all();
       if (w->thread.joinable()) w->thread.join();
     }
@@ -1016,8 +1016,8 @@ class GhostMeasurement {
   std::atomic<bool> stop_workers_{false};
 };
 
-// The bench's side of the message test: nice changes of the sleeping
-// worker, one at a time, each waited for (bounded).
+// The bench's side of the message test: nice changes of the worker, asleep
+// in the enclave all along, one at a time, each waited for (bounded).
 absl::Status MessageDriver(bool spinning, int rounds, Shared& s,
                            std::vector<std::unique_ptr<Worker>>& workers) {
   const pid_t tid = workers[0]->tid.load();
