@@ -120,6 +120,9 @@ def parser():
     _add_no_deps(p)
     p.add_argument("--rounds", type=int, default=2000,
                    help="rounds per measurement (default 2000)")
+    p.add_argument("--bench-args", default="",
+                   help="more flags for ghost_microbench, e.g. "
+                        "'--wait_limit_ms=2000' (docs/benchmarks.md)")
     p.set_defaults(func=testrun.run_bench)
 
     p = labsub.add_parser("deps", help="install missing apt packages",

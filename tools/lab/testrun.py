@@ -208,7 +208,7 @@ def run_bench(args):
     step(f"bench: ghost vs CFS on the {args.flavour} kernel "
          f"(-smp {args.smp}); ratios matter, absolute times do not")
     command = (f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
-               "--json=/host/microbench.json")
+               f"--json=/host/microbench.json {args.bench_args}")
     run_dir = paths.OUT / "vm" / "bench"
     result = qemu.run(image, initrd, command, run_dir, smp=args.smp,
                       memory=args.memory, timeout=args.timeout)
