@@ -56,6 +56,7 @@ struct Task {
   // affinity changes. A policy skips them.
   uint64_t not_allowed = 0;
   int64_t run_start_ns = 0;  // when it was last latched
+  int64_t queued_ns = 0;     // when it joined its run queue (policy clock)
 
   // Run queue links (RunQueue); `rq` is the queue it is on, if any.
   Task* rq_next = nullptr;

@@ -290,6 +290,7 @@ Policy MakePolicy(KernelInterface& kernel, const std::vector<int>& cpus,
 }
 
 absl::Status Run() {
+  const absl::Time start = absl::Now();
   absl::StatusOr<Options> o = ParseOptions();
   if (!o.ok()) return o.status();
   const std::string ghostfs = absl::GetFlag(FLAGS_ghostfs);
@@ -354,12 +355,16 @@ absl::Status Run() {
                              (*group)->longest_attach_wait()),
                          absl::ToDoubleMilliseconds(
                              (*group)->all_attached_time()));
+  // Until now an enclave without an agent waited (its watchdog counts).
   std::printf("agent_fifo: ready: enclave %u, mode %s, CPUs %s, %zu "
-              "threads found%s\n",
+              "threads found%s; ready in %.0f ms (attach and discovery "
+              "%.0f ms)\n",
               enclave.id(), absl::GetFlag(FLAGS_mode).c_str(),
               FormatCpuList(*cpus).c_str(),
               static_cast<size_t>(policy.stats().adopted.load()),
-              took_over.c_str());
+              took_over.c_str(),
+              absl::ToDoubleMilliseconds(absl::Now() - start),
+              absl::ToDoubleMilliseconds(absl::Now() - attach_start));
   std::fflush(stdout);
 
   const int sig = WaitForSignal(stop_signals, policy, takeover_start);

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "tests/host/fakes/fake_kernel.h"
 
@@ -16,7 +17,10 @@ class PerCpuFifoTest : public ::testing::Test {
  protected:
   explicit PerCpuFifoTest(std::vector<int> cpus = {1, 2, 3},
                           uint32_t queue_size = 256)
-      : kernel_(cpus), sched_(kernel_, cpus, queue_size), cpus_(cpus) {}
+      : kernel_(cpus),
+        sched_(kernel_, cpus,
+               {.queue_size = queue_size, .clock = [this] { return now_; }}),
+        cpus_(cpus) {}
 
   void SetUp() override { Start(); }
 
@@ -40,6 +44,9 @@ class PerCpuFifoTest : public ::testing::Test {
     }
   }
 
+  void Advance(absl::Duration d) { now_ += absl::ToInt64Nanoseconds(d); }
+
+  int64_t now_ = 1000000000;
   FakeKernel kernel_;
   PerCpuFifoScheduler sched_;
   std::vector<int> cpus_;
@@ -102,6 +109,34 @@ TEST_F(PerCpuFifoTest, APreemptedThreadResumesFirst) {
   Round(1);
   EXPECT_EQ(kernel_.cpu_of(a), 1);
   EXPECT_TRUE(kernel_.runnable(b));
+}
+
+// CPU 1 is held by a thread that never blocks, with b queued behind it;
+// CPU 2 cycles a yielding thread of its own. Without comparing ages CPU 2
+// would never look at CPU 1's queue, and b would wait forever.
+TEST_F(PerCpuFifoTest, AThreadBehindAHogRunsOnACpuThatCyclesItsOwn) {
+  const uint64_t hog = kernel_.Spawn();
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(hog), 1);
+  const uint64_t d = kernel_.Spawn();
+  Round(1);  // d waits on CPU 1 (busy)...
+  Round(2);  // ...and CPU 2, with nothing of its own, steals it
+  ASSERT_EQ(kernel_.cpu_of(d), 2);
+  const uint64_t b = kernel_.Spawn();
+  Round(1);  // b waits on CPU 1, which is busy
+  ASSERT_EQ(kernel_.cpu_of(hog), 1);
+  kernel_.Yield(d);
+  Round(2);  // d is younger than b by less than steal_age: d again
+  EXPECT_EQ(kernel_.cpu_of(d), 2);
+  Advance(absl::Milliseconds(5));
+  kernel_.Yield(d);
+  Round(2);  // b has waited 5 ms longer than d: b first
+  EXPECT_EQ(kernel_.cpu_of(b), 2);
+  EXPECT_TRUE(kernel_.runnable(d));
+  kernel_.Block(b);
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(d), 2) << "d was kept at the front";
+  EXPECT_EQ(kernel_.cpu_of(hog), 1);
 }
 
 TEST_F(PerCpuFifoTest, AnExitedThreadIsForgottenAndItsWordFreed) {

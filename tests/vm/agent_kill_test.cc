@@ -8,7 +8,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -102,6 +104,20 @@ std::unique_ptr<AgentFifoProcess> StartAgent() {
   return agent;
 }
 
+// The "ready in N ms" of agent_fifo's output (its start-up), or -1.
+int ReadyMs(const std::string& output) {
+  const size_t at = output.find("ready in ");
+  int ms = -1;
+  if (at != std::string::npos) {
+    std::string digits;
+    for (size_t i = at + 9; i < output.size() && isdigit(output[i]); ++i) {
+      digits += output[i];
+    }
+    (void)absl::SimpleAtoi(digits, &ms);
+  }
+  return ms;
+}
+
 // Waits until every thread has finished a round after `since`; returns the
 // index of one that did not within `limit`, or -1.
 int LaggingThread(const Workload* w, int64_t since, absl::Duration limit) {
@@ -165,17 +181,37 @@ class AgentKillTest : public ::testing::Test {
   Workload* workload_ = nullptr;
 };
 
-// DISABLED: it fails today. After a SIGKILL, the next agent_fifo can miss
-// a runnable thread (the watchdog then ends the enclave after 10 s: seen
-// within the first few kills). Run it with
-// --gtest_also_run_disabled_tests --gtest_filter='AgentKillTest.*'.
-TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
+// The issue's 50 kills, as five cases of ten (each with a fresh workload
+// of 200 threads), so that each stays inside the runner's per-case budget:
+// a replacement agent takes seconds to start under TCG with KASAN.
+// GHOST_KILLS changes the kills per case, GHOST_KILL_SEED replays one.
+//
+// What is checked is that no thread is lost: each runs again after every
+// replacement. How soon depends on the host: with other VMs sharing its
+// two cores, one FIFO round through 200 threads plus a replacement's
+// start took more than the default 10 s watchdog, which then ended the
+// enclave of a working agent. So these cases give the watchdog 30 s and a
+// thread 20 s after the successor is ready; a lost thread never runs.
+// (WithNoNewAgentTheWatchdogFreesTheThreads tests the watchdog itself.)
+constexpr char kRoundWatchdogMs[] = "30000";
+constexpr absl::Duration kRunAgainWithin = absl::Seconds(20);
+
+class AgentKillRoundTest : public AgentKillTest,
+                           public ::testing::WithParamInterface<int> {
+ protected:
+  void SetUp() override {
+    AgentKillTest::SetUp();
+    ASSERT_TRUE(WriteGhostfsFile(enclave_->dir() + "/runnable_timeout",
+                                 kRoundWatchdogMs)
+                    .ok());
+  }
+};
+
+TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   const uint64_t seed = EnvOr("GHOST_KILL_SEED", absl::ToUnixNanos(absl::Now()));
-  // 50 in the issue; each replacement agent takes seconds to start under
-  // TCG with KASAN, so CI runs 20 and GHOST_KILLS=50 the full count.
-  const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 20));
-  std::cout << "agent kills: " << kills << ", seed " << seed
-            << " (GHOST_KILL_SEED replays the timing)" << std::endl;
+  const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 10));
+  std::cout << "round " << GetParam() << ": " << kills << " agent kills, seed "
+            << seed << " (GHOST_KILL_SEED replays the timing)" << std::endl;
   std::mt19937_64 rng(seed);
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
   Workload* w = workload_;
@@ -185,6 +221,7 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   while (w->started.load() < kThreads) absl::SleepFor(absl::Milliseconds(10));
 
   int survived = 0;
+  int slowest_start_ms = 0;
   for (int i = 0; i < kills; ++i) {
     absl::SleepFor(absl::Milliseconds(20 + rng() % 300));
     agent->Signal(SIGKILL);
@@ -198,6 +235,7 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
     const std::string killed_output = agent->output();
     agent = StartAgent();
     const int64_t ready = NowNs();
+    slowest_start_ms = std::max(slowest_start_ms, ReadyMs(agent->output()));
     if (access(enclave_->dir().c_str(), F_OK) != 0) {
       ADD_FAILURE() << "kill " << i << ": the enclave is gone: "
                     << LastDestroyed() << "\nthe killed agent said:\n"
@@ -205,10 +243,9 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
                     << agent->output();
       break;
     }
-    // Every thread runs soon after the successor is ready, well within
-    // the watchdog's 10 s; one that does not was missed, and the agent
-    // says (census) what it believes about it.
-    if (const int lag = LaggingThread(w, ready, absl::Seconds(5)); lag >= 0) {
+    // Every thread runs again after the successor is ready; one that does
+    // not was missed, and the agent says (census) what it believes.
+    if (const int lag = LaggingThread(w, ready, kRunAgainWithin); lag >= 0) {
       const std::string what = DescribeThread(*enclave_, w, lag);
       agent->Signal(SIGTERM);
       (void)agent->WaitExit(absl::Seconds(20));
@@ -218,13 +255,14 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
       break;
     }
     ++survived;
-    if (survived % 5 == 0) {
+    if (survived % 5 == 0 && survived < kills) {
       std::cout << "  " << survived << " agents killed and replaced"
                 << std::endl;
     }
   }
-  std::cout << "agent kills survived: " << survived << " of " << kills
-            << std::endl;
+  std::cout << "round " << GetParam() << ": agent kills survived: "
+            << survived << " of " << kills << " (slowest successor start: "
+            << slowest_start_ms << " ms)" << std::endl;
   EXPECT_EQ(survived, kills);
   absl::StatusOr<std::string> cpus = enclave_->Cpus();
   EXPECT_TRUE(cpus.ok()) << "the enclave outlived every agent";
@@ -236,6 +274,8 @@ TEST_F(AgentKillTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   agent->Signal(SIGTERM);
   (void)agent->WaitExit(absl::Seconds(20));
 }
+
+INSTANTIATE_TEST_SUITE_P(FiftyKills, AgentKillRoundTest, ::testing::Range(0, 5));
 
 TEST_F(AgentKillTest, WithNoNewAgentTheWatchdogFreesTheThreads) {
   ASSERT_TRUE(

@@ -1,6 +1,9 @@
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "lib/txn.h"
@@ -14,14 +17,27 @@ constexpr uint32_t kRunFlags = GHOST_RUN_F_WAKE_ON_BLOCK |
                                GHOST_RUN_F_WAKE_ON_YIELD |
                                GHOST_RUN_F_WAKE_ON_PREEMPT;
 
+constexpr int64_t kAnyTime = std::numeric_limits<int64_t>::max();
+
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+PerCpuFifoScheduler::Options WithClock(PerCpuFifoScheduler::Options o) {
+  if (!o.clock) o.clock = MonotonicNs;
+  return o;
+}
+
 }  // namespace
 
 PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
                                          std::vector<int> cpus,
-                                         uint32_t queue_size)
+                                         Options options)
     : Scheduler(kernel, table_),
       cpu_ids_(std::move(cpus)),
-      queue_size_(queue_size) {
+      options_(WithClock(std::move(options))) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
   index_.assign(max + 1, -1);
   for (size_t i = 0; i < cpu_ids_.size(); ++i) {
@@ -34,7 +50,8 @@ PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
 absl::Status PerCpuFifoScheduler::Init() {
   for (auto& c : cpus_) {
     absl::StatusOr<Channel*> ch =
-        kernel().CreateChannel(queue_size_, /*make_default=*/IsHome(*c));
+        kernel().CreateChannel(options_.queue_size,
+                                /*make_default=*/IsHome(*c));
     if (!ch.ok()) return ch.status();
     c->channel = *ch;
     const int wake[] = {c->cpu};
@@ -58,16 +75,37 @@ void PerCpuFifoScheduler::AllAttached() {
   Discover(home.cpu, *home.channel);
 }
 
-void PerCpuFifoScheduler::Enqueue(Cpu& c, Task& t, bool front) {
+// The queue functions below run with c.lock held.
+void PerCpuFifoScheduler::Enqueue(Cpu& c, Task& t, bool front,
+                                  int64_t since) {
   if (t.queued()) return;
+  t.queued_ns = since >= 0 ? since : options_.clock();
   front ? c.rq.PushFront(&t) : c.rq.PushBack(&t);
   c.nr_queued.fetch_add(1, std::memory_order_relaxed);
+  PublishHead(c);
 }
 
 void PerCpuFifoScheduler::Dequeue(Cpu& c, Task& t) {
   if (t.rq != &c.rq) return;
   c.rq.Remove(&t);
   c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+  PublishHead(c);
+}
+
+// The first thread queued on `c` that may run there.
+Task* PerCpuFifoScheduler::PopRunnable(Cpu& c) {
+  const int cpu = c.cpu;
+  Task* t = c.rq.PopFirst([cpu](Task* t) { return t->AllowedOn(cpu); });
+  if (t != nullptr) {
+    c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+    PublishHead(c);
+  }
+  return t;
+}
+
+void PerCpuFifoScheduler::PublishHead(Cpu& c) {
+  c.head_since.store(c.rq.empty() ? 0 : c.rq.front()->queued_ns,
+                     std::memory_order_relaxed);
 }
 
 void PerCpuFifoScheduler::LeaveCpu(Cpu& c, Task& t) {
@@ -143,14 +181,15 @@ void PerCpuFifoScheduler::Round(int cpu) {
   {
     SpinLockHolder lock(&c.lock);
     Drain(c);
-    if (c.current == nullptr) {
-      next = c.rq.PopFirst([cpu](Task* t) { return t->AllowedOn(cpu); });
-      if (next != nullptr) c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
-    }
+    if (c.current == nullptr) next = PopRunnable(c);
     backlog = !c.rq.empty();
   }
   if (backlog) WakeHelper(c);
-  if (next == nullptr && c.current == nullptr) next = Steal(c);
+  if (next != nullptr) {
+    next = StealOlder(c, *next);
+  } else if (c.current == nullptr) {
+    next = Steal(c, kAnyTime);
+  }
   if (next == nullptr) {
     c.idle.store(c.current == nullptr, std::memory_order_relaxed);
     (void)kernel().BlockAgent(barrier);  // ESTALE: look again
@@ -188,23 +227,43 @@ void PerCpuFifoScheduler::Run(Cpu& c, Task& t, uint32_t agent_barrier) {
   }
 }
 
-// Takes the oldest thread another CPU has queued and may run here.
-Task* PerCpuFifoScheduler::Steal(Cpu& thief) {
+// `mine` is what `c` would run next: another CPU's head that has waited
+// steal_age longer runs first, and `mine` goes back to the front.
+Task* PerCpuFifoScheduler::StealOlder(Cpu& c, Task& mine) {
+  const int64_t age = absl::ToInt64Nanoseconds(options_.steal_age);
+  Task* older = Steal(c, mine.queued_ns - age);
+  if (older == nullptr) return &mine;
+  SpinLockHolder lock(&c.lock);
+  Enqueue(c, mine, /*front=*/true, mine.queued_ns);
+  return older;
+}
+
+// Takes the oldest thread another CPU has queued before `queued_before`
+// and may run here.
+Task* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   const size_t n = cpus_.size();
   const size_t me = index_[thief.cpu];
   for (size_t i = 1; i < n; ++i) {
     Cpu& victim = *cpus_[(me + i) % n];
     if (victim.nr_queued.load(std::memory_order_relaxed) == 0) continue;
+    const int64_t head = victim.head_since.load(std::memory_order_relaxed);
+    if (queued_before != kAnyTime && (head == 0 || head >= queued_before)) {
+      continue;
+    }
     if (!victim.lock.TryLock()) continue;
-    Task* t = victim.rq.PopFirst(
-        [cpu = thief.cpu](Task* t) { return t->AllowedOn(cpu); });
+    Task* t = victim.rq.PopFirst([&](Task* t) {
+      return t->AllowedOn(thief.cpu) &&
+             (queued_before == kAnyTime || t->queued_ns < queued_before);
+    });
     if (t != nullptr) {
       victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+      PublishHead(victim);
       // Its messages come here from now on, if we saw them all.
       if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
         t->owner = thief.cpu;
       } else {
-        Enqueue(victim, *t, true);  // news about it is on its way there
+        // News about it is on its way there.
+        Enqueue(victim, *t, true, t->queued_ns);
         t = nullptr;
       }
     }

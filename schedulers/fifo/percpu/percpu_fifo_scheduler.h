@@ -11,7 +11,11 @@
 //
 // A CPU runs one thread at a time until it blocks, yields or is preempted
 // (FIFO, no time slices); a thread preempted by a higher class or by its
-// agent goes back to the front. An agent blocks in the kernel when its CPU
+// agent goes back to the front. FIFO holds across CPUs too: an agent about
+// to run its own oldest thread takes instead another CPU's head that has
+// waited `steal_age` longer. Without that, a CPU held by a thread that
+// never blocks strands the threads queued behind it while the other CPUs
+// cycle through their own (the kernel's watchdog then ends the enclave). An agent blocks in the kernel when its CPU
 // is busy or it found nothing to run, and is woken by its queue, by its
 // thread leaving the CPU (run flags), or by a ping from a CPU that has
 // more runnable threads than it can run.
@@ -24,10 +28,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "lib/agent.h"
 #include "lib/channel.h"
 #include "lib/kernel_interface.h"
@@ -43,8 +50,19 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
  public:
   static constexpr uint32_t kQueueSize = 4096;
 
+  struct Options {
+    uint32_t queue_size = kQueueSize;
+    // How much longer another CPU's head must have waited than ours for
+    // us to run it first.
+    absl::Duration steal_age = absl::Milliseconds(2);
+    // CLOCK_MONOTONIC ns; tests pass a fake clock.
+    std::function<int64_t()> clock;
+  };
+
   PerCpuFifoScheduler(KernelInterface& kernel, std::vector<int> cpus,
-                      uint32_t queue_size = kQueueSize);
+                      Options options);
+  PerCpuFifoScheduler(KernelInterface& kernel, std::vector<int> cpus)
+      : PerCpuFifoScheduler(kernel, std::move(cpus), Options()) {}
 
   // Creates the queues (one per CPU, waking it; the first is the default).
   absl::Status Init();
@@ -79,6 +97,9 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
     SpinLock lock;  // guards rq (thieves take it with TryLock)
     RunQueue rq;
     std::atomic<int> nr_queued{0};
+    // When the head of rq was queued (0: empty), for thieves to compare
+    // without the lock; written under it.
+    std::atomic<int64_t> head_since{0};
     Task* current = nullptr;  // latched here; only this CPU's agent
     std::atomic<bool> idle{false};  // asleep with nothing to run
   };
@@ -87,11 +108,17 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
   const Cpu& CpuOf(int cpu) const { return *cpus_[index_[cpu]]; }
   bool IsHome(const Cpu& c) const { return &c == cpus_.front().get(); }
 
-  void Enqueue(Cpu& c, Task& t, bool front);
+  // `since`: when it started waiting (-1: now).
+  void Enqueue(Cpu& c, Task& t, bool front, int64_t since = -1);
   void Dequeue(Cpu& c, Task& t);
+  Task* PopRunnable(Cpu& c);
+  void PublishHead(Cpu& c);
   void LeaveCpu(Cpu& c, Task& t);
   void Drain(Cpu& c);
-  Task* Steal(Cpu& thief);
+  // A thread queued on another CPU before `queued_before` that may run on
+  // `thief`, now owned by it; nullptr if none.
+  Task* Steal(Cpu& thief, int64_t queued_before);
+  Task* StealOlder(Cpu& thief, Task& mine);
   void WakeHelper(const Cpu& busy);
   void Run(Cpu& c, Task& t, uint32_t agent_barrier);
 
@@ -99,7 +126,7 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
   std::vector<int> cpu_ids_;
   std::vector<int> index_;  // CPU number -> cpus_ index
   std::vector<std::unique_ptr<Cpu>> cpus_;
-  const uint32_t queue_size_;
+  const Options options_;
   TxnCounters txns_;
   std::atomic<uint64_t> steals_{0};
 };
