@@ -1,0 +1,46 @@
+// The kernel side of one ghost measurement: an enclave of its own on CPUs
+// 1-3 (cpu_layout.h), its default message queue, and the mappings of its
+// transaction and status-word regions. Made in the bench process before the
+// agent process is forked, so that both see the same mappings.
+//
+//   absl::StatusOr<Lab> lab = MakeLab(40, /*wake_agent=*/true, 30000);
+//   if (!lab.ok()) return lab.status();
+//   ... fork the agent, AddTask() the workers ...
+//   (void)lab->enclave->Destroy();
+#ifndef GHOST_EXPERIMENTS_MICROBENCH_BENCH_LAB_H_
+#define GHOST_EXPERIMENTS_MICROBENCH_BENCH_LAB_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lib/cpu_data_region.h"
+#include "lib/enclave.h"
+#include "lib/fd.h"
+#include "lib/message_queue.h"
+#include "lib/status_word_region.h"
+
+namespace ghost::bench {
+
+// An enclave for one measurement and the shared memory its agent uses.
+struct Lab {
+  std::unique_ptr<Enclave> enclave;
+  Fd dir;
+  std::unique_ptr<MessageQueue> queue;
+  std::unique_ptr<CpuDataRegion> cpu_data;
+  std::unique_ptr<StatusWordRegion> words;
+};
+
+// Enclave `id` (a leftover of an earlier run is destroyed first) with the
+// watchdog set to `runnable_timeout_ms`; its default queue wakes the
+// agent's CPU if `wake_agent`.
+absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
+                            int runnable_timeout_ms);
+
+// The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "": why
+// the kernel destroyed an enclave, for an error message.
+std::string LastDestroyed();
+
+}  // namespace ghost::bench
+
+#endif  // GHOST_EXPERIMENTS_MICROBENCH_BENCH_LAB_H_
