@@ -43,6 +43,14 @@ absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
   return contents;
 }
 
+std::string LastDestroyed(const std::string& mount_point) {
+  absl::StatusOr<std::string> text = ReadGhostfsFile(mount_point + "/destroyed");
+  if (!text.ok()) return "";
+  std::vector<std::string> lines =
+      absl::StrSplit(*text, '\n', absl::SkipEmpty());
+  return lines.empty() ? "" : lines.back();
+}
+
 absl::StatusOr<std::vector<unsigned int>> ListEnclaveIds(
     const std::string& mount_point) {
   DIR* dir = opendir(mount_point.c_str());

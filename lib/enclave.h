@@ -66,6 +66,10 @@ absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text);
 // Reads a whole ghostfs file.
 absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path);
 
+// The newest line of `mount_point`/destroyed ("<id> <reason>"), or "" if
+// nothing was destroyed yet or the file cannot be read.
+std::string LastDestroyed(const std::string& mount_point);
+
 }  // namespace ghost
 
 #endif  // GHOST_LIB_ENCLAVE_H_

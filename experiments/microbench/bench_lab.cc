@@ -51,12 +51,7 @@ absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
 }
 
 std::string LastDestroyed() {
-  absl::StatusOr<std::string> text =
-      ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
-  if (!text.ok()) return "";
-  std::vector<std::string> lines =
-      absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  return lines.empty() ? "" : lines.back();
+  return ::ghost::LastDestroyed(GHOSTFS_MOUNT_POINT);
 }
 
 }  // namespace ghost::bench

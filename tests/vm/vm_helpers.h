@@ -51,12 +51,7 @@ inline bool EnclaveGoneWithin(unsigned int id, absl::Duration limit) {
 
 // The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "".
 inline std::string LastDestroyed() {
-  absl::StatusOr<std::string> text =
-      ReadGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/destroyed"));
-  if (!text.ok()) return "";
-  std::vector<std::string> lines =
-      absl::StrSplit(*text, '\n', absl::SkipEmpty());
-  return lines.empty() ? "" : lines.back();
+  return ::ghost::LastDestroyed(GHOSTFS_MOUNT_POINT);
 }
 
 // Runs the calling thread on `cpu` only; returns the previous mask.
