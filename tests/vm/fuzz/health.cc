@@ -25,18 +25,19 @@
 namespace ghost::fuzz {
 
 bool ExpectWorkersFinish(World& w) {
-  w.stop_workers.store(true);
+  WorkerProcess& workers = *w.workers;
+  workers.Stop();
   bool all = true;
-  for (auto& worker : w.workers) {
-    const bool done = WaitFor(worker->done, absl::Seconds(15));
-    EXPECT_TRUE(done) << "worker " << worker->tid.load() << " (policy "
-                      << sched_getscheduler(worker->tid.load())
+  for (int i = 0; i < kWorkers; ++i) {
+    const bool done = workers.WaitDone(i, absl::Seconds(15));
+    EXPECT_TRUE(done) << "worker " << workers.tid(i) << " (policy "
+                      << sched_getscheduler(workers.tid(i))
                       << ") did not finish after every enclave was destroyed";
-    if (done) worker->thread.join();
-    if (!done) worker->thread.detach();
     all = all && done;
   }
-  return all;
+  const bool exited = workers.Reap(absl::Seconds(all ? 10 : 1));
+  EXPECT_TRUE(exited) << "the worker process did not exit (killed)";
+  return all && exited;
 }
 
 void ExpectCtlStillWorks() {
@@ -71,6 +72,7 @@ void ExpectAnAgentStillSchedules() {
     }
     done.store(true);
   });
+  // A CFS thread of ours: it starts within moments.
   while (tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
   testing::WaitUntilAsleep(tid.load());
   EXPECT_TRUE(e->AddTask(tid.load()).ok());
@@ -79,6 +81,10 @@ void ExpectAnAgentStillSchedules() {
       << "a thread under a real agent did not finish after the fuzzing";
   agent->reset();
   (void)e->Destroy();
+  // Destroying the enclave gave the thread back to CFS; should it still be
+  // a ghost thread, it would never run to the end of its loop.
+  if (!WaitFor(done, absl::Seconds(10))) testing::MoveToCfs(tid.load());
+  go.store(true);
   t.join();
 }
 

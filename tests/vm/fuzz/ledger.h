@@ -39,31 +39,33 @@ inline std::string ErrnoName(int err) {
 class FuzzLedger {
  public:
   // `ok`: the call succeeded; else `err` is its errno. `input` says what was
-  // tried, for the report (only kept for findings).
+  // tried, for the report (only kept for findings). `times`: the same
+  // outcome of that many calls (the worker process reports in bulk).
   void Record(const std::string& kind, bool ok, int err,
-              const Allowed& allowed, absl::string_view input) {
+              const Allowed& allowed, absl::string_view input,
+              uint64_t times = 1) {
     absl::MutexLock lock(&mu_);
     Counts& c = kinds_[kind];
-    ++c.total;
-    ++total_;
+    c.total += times;
+    total_ += times;
     if (ok) {
-      ++c.ok;
-      if (!allowed.success) Find(kind, "succeeded", input);
+      c.ok += times;
+      if (!allowed.success) Find(kind, "succeeded", input, times);
       return;
     }
-    ++c.errnos[err];
+    c.errnos[err] += times;
     if (!allowed.errnos.count(err)) {
-      ++c.unexpected;
-      Find(kind, ErrnoName(err), input);
+      c.unexpected += times;
+      Find(kind, ErrnoName(err), input, times);
     }
   }
 
-  // Counts an operation that has no errno (a write into a mapping).
-  void Count(const std::string& kind) {
+  // Counts `times` operations that have no errno (a write into a mapping).
+  void Count(const std::string& kind, uint64_t times = 1) {
     absl::MutexLock lock(&mu_);
-    ++kinds_[kind].total;
-    ++kinds_[kind].ok;
-    ++total_;
+    kinds_[kind].total += times;
+    kinds_[kind].ok += times;
+    total_ += times;
   }
 
   // Something worth telling the lead that the ABI leaves open; not a
@@ -135,10 +137,11 @@ class FuzzLedger {
   };
 
   void Find(const std::string& kind, const std::string& what,
-            absl::string_view input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            absl::string_view input, uint64_t times = 1)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto [it, fresh] = findings_.try_emplace(
         {kind, what}, 0, absl::CHexEscape(input.substr(0, 160)));
-    ++it->second.first;
+    it->second.first += times;
   }
 
   mutable absl::Mutex mu_;

@@ -101,7 +101,7 @@ RunFuzzer::Call RunFuzzer::GtidCall(Call c) {
       a.tid = 0;
       break;
     case 1:
-      a.tid = w_.workers[rng_.Below(kWorkers)]->tid.load();
+      a.tid = w_.WorkerTid(rng_);
       break;
     case 2:
       a.tid = 2;

@@ -45,7 +45,7 @@ std::vector<int> EnclaveCpus(unsigned int id) {
 
 bool Asleep(pid_t tid) {
   absl::StatusOr<std::string> stat =
-      ReadGhostfsFile(absl::StrCat("/proc/self/task/", tid, "/stat"));
+      ReadGhostfsFile(absl::StrCat("/proc/", tid, "/stat"));
   return stat.ok() && stat->find(") S ") != std::string::npos;
 }
 

@@ -24,7 +24,7 @@ bool ParseCpuList(absl::string_view text, std::vector<int>* cpus);
 // The CPUs enclave `id` owns (none if it is gone).
 std::vector<int> EnclaveCpus(unsigned int id);
 
-// Whether thread `tid` of this process sleeps: workers are moved into
+// Whether thread `tid` (of any process) sleeps: workers are moved into
 // enclaves only then (a running thread keeps its CPU, K2).
 bool Asleep(pid_t tid);
 

@@ -4,13 +4,11 @@
 #include <sys/resource.h>
 
 #include <cerrno>
-#include <memory>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/ghost_run.h"
 #include "tests/vm/fuzz/layout.h"
 #include "tests/vm/fuzz/syscalls.h"
 
@@ -23,11 +21,13 @@ void Spin(absl::Duration d) {
   }
 }
 
+}  // namespace
+
 // What a worker does next: mostly sleep, yield and spin; now and then
 // change its affinity (a latch elsewhere becomes impossible) or nice value,
 // or start a short-lived thread (born in the enclave if the worker is a
 // ghost thread).
-void WorkerStep(World& w, FuzzRng& rng) {
+void WorkerStep(FuzzRng& rng, WorkerOutcomes& outcomes) {
   switch (rng.Below(12)) {
     case 0:
     case 1:
@@ -50,14 +50,14 @@ void WorkerStep(World& w, FuzzRng& rng) {
         if (mask & (1u << c)) CPU_SET(c, &set);
       }
       const Outcome o = Check(sched_setaffinity(0, sizeof(set), &set));
-      w.ledger.Record("worker.affinity", o.ok, o.err, {{EINVAL}, true},
-                      absl::StrCat("mask ", mask));
+      outcomes.Note(WorkerCall::kAffinity, o.ok, o.err,
+                    absl::StrCat("mask ", mask));
       break;
     }
     case 8: {
       const Outcome o =
           Check(setpriority(PRIO_PROCESS, 0, static_cast<int>(rng.Range(-5, 10))));
-      w.ledger.Record("worker.nice", o.ok, o.err, {{}, true}, "setpriority");
+      outcomes.Note(WorkerCall::kNice, o.ok, o.err, "setpriority");
       break;
     }
     case 9: {
@@ -66,35 +66,12 @@ void WorkerStep(World& w, FuzzRng& rng) {
         absl::SleepFor(absl::Microseconds(200));
       });
       child.join();
-      w.ledger.Count("worker.child");
+      outcomes.Note(WorkerCall::kChild, true, 0, "");
       break;
     }
     default:
       absl::SleepFor(absl::Milliseconds(rng.Range(1, 10)));
       break;
-  }
-}
-
-}  // namespace
-
-void StartWorkers(World& w) {
-  for (int i = 0; i < kWorkers; ++i) {
-    auto worker = std::make_unique<Worker>();
-    Worker* me = worker.get();
-    me->thread = std::thread([&w, me, i] {
-      FuzzRng rng(w.config.seed, 400 + i);
-      me->gtid.store(GetGtid().value_or(0));
-      me->tid.store(Gettid());
-      while (!w.stop_workers.load()) {
-        WorkerStep(w, rng);
-        me->rounds.fetch_add(1);
-      }
-      me->done.store(true);
-    });
-    w.workers.push_back(std::move(worker));
-  }
-  for (auto& worker : w.workers) {
-    while (worker->tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
   }
 }
 

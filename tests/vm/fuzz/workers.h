@@ -1,17 +1,18 @@
-// The ABI fuzzer's workers: real threads that sleep, yield and spin, change
-// their affinity and nice value and start short-lived threads. The fuzzer
-// moves them between enclaves (only while they sleep) and the rogue agents
-// schedule them.
+// What one of the ABI fuzzer's workers does: real work a rogue agent has
+// to schedule. It sleeps, yields and spins, changes its affinity and nice
+// value and starts short-lived threads (born in the enclave if the worker
+// is a ghost thread). The fuzzer moves workers between enclaves only while
+// they sleep.
 #ifndef GHOST_TESTS_VM_FUZZ_WORKERS_H_
 #define GHOST_TESTS_VM_FUZZ_WORKERS_H_
 
-#include "tests/vm/fuzz/world.h"
+#include "tests/vm/fuzz/rng.h"
+#include "tests/vm/fuzz/worker_outcomes.h"
 
 namespace ghost::fuzz {
 
-// Starts kWorkers workers into w.workers; returns once each knows its tid.
-// They run until w.stop_workers.
-void StartWorkers(World& w);
+// One step, a few microseconds to milliseconds long.
+void WorkerStep(FuzzRng& rng, WorkerOutcomes& outcomes);
 
 }  // namespace ghost::fuzz
 
