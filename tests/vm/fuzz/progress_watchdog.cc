@@ -1,23 +1,33 @@
 #include "tests/vm/fuzz/progress_watchdog.h"
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <new>
 #include <string>
-#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "gtest/gtest.h"
 #include "lib/enclave.h"
 #include "tests/vm/fuzz/trace.h"
+#include "tests/vm/vm_helpers.h"
 
 namespace ghost::fuzz {
+
+struct ProgressWatchdog::Shared {
+  std::atomic<uint64_t> beats{0};
+  std::atomic<bool> fired{false};
+  std::atomic<bool> stopping{false};
+};
+
 namespace {
 
 std::string ReadOr(const std::string& path, const char* fallback) {
@@ -25,24 +35,28 @@ std::string ReadOr(const std::string& path, const char* fallback) {
   return text.ok() ? *text : fallback;
 }
 
-// Name, state, wait channel and kernel stack of every thread of this
-// process: where a stuck one sleeps (the mmap lock, a ghostfs mutex...).
-std::string ThreadStacks() {
+// Name, state, wait channel and kernel stack of every thread of `pid`:
+// where a stuck one sleeps (the mmap lock, a ghostfs mutex...) or that it
+// is runnable and does not run.
+std::string ThreadStacks(pid_t pid) {
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  DIR* dir = opendir(tasks.c_str());
+  if (dir == nullptr) return absl::StrCat("# (no ", tasks, ")\n");
   std::string out;
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return "# (no /proc/self/task)\n";
   while (struct dirent* e = readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    const std::string task = absl::StrCat("/proc/self/task/", e->d_name);
-    std::string stat = ReadOr(task + "/stat", "?");
+    const std::string task = absl::StrCat(tasks, "/", e->d_name);
+    const std::string stat = ReadOr(task + "/stat", "?");
     const size_t paren = stat.rfind(')');
-    const char state = paren + 2 < stat.size() ? stat[paren + 2] : '?';
+    const char state =
+        paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2]
+                                                              : '?';
     absl::StrAppend(&out, "# thread ", e->d_name, " (",
                     absl::StripSuffix(ReadOr(task + "/comm", "?"), "\n"),
                     ") state ", std::string(1, state), " wchan ",
                     ReadOr(task + "/wchan", "?"), "\n");
-    for (absl::string_view line :
-         absl::StrSplit(ReadOr(task + "/stack", ""), '\n', absl::SkipEmpty())) {
+    for (absl::string_view line : absl::StrSplit(
+             ReadOr(task + "/stack", ""), '\n', absl::SkipEmpty())) {
       absl::StrAppend(&out, "#     ", line, "\n");
     }
   }
@@ -50,60 +64,81 @@ std::string ThreadStacks() {
   return out;
 }
 
-}  // namespace
-
-ProgressWatchdog::ProgressWatchdog(absl::Duration limit, absl::Duration grace,
-                                   std::function<void()> on_stall)
-    : limit_(limit), grace_(grace), on_stall_(std::move(on_stall)) {
-  thread_ = std::thread([this] { Run(); });
-}
-
-ProgressWatchdog::~ProgressWatchdog() {
-  stopping_.Notify();
-  thread_.join();
-}
-
-bool ProgressWatchdog::ProgressWithin(uint64_t beats, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (stopping_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
-      return false;
-    }
-    if (beats_.load() != beats) return true;
-  }
-  return false;
-}
-
-void ProgressWatchdog::Run() {
-  for (;;) {
-    const uint64_t beats = beats_.load();
-    if (ProgressWithin(beats, limit_)) continue;
-    if (stopping_.HasBeenNotified()) return;
-    fired_.store(true);
-    Report(limit_);
-    ADD_FAILURE() << "the fuzzer's main loop made no progress for "
-                  << absl::FormatDuration(limit_)
-                  << " (its last operations and the threads' kernel stacks "
-                     "are printed above)";
-    on_stall_();
-    if (ProgressWithin(beats, grace_) || stopping_.HasBeenNotified()) return;
-    Report(limit_ + grace_);
-    printf("# ghost-fuzz: still stuck after %s more: ending the run\n",
-           absl::FormatDuration(grace_).c_str());
-    fflush(stdout);
-    alarm(1);  // the runner's per-case timeout, now
-    return;
-  }
-}
-
-void ProgressWatchdog::Report(absl::Duration quiet) {
+void Report(pid_t fuzzer, absl::Duration quiet) {
   const std::string text = absl::StrCat(
       "# ghost-fuzz: the main loop made no progress for ",
       absl::FormatDuration(quiet), "; the last operations:\n",
-      RecentOperations(), "# and the threads of this process:\n",
-      ThreadStacks());
+      RecentOperations(), "# and the threads of the fuzzer:\n",
+      ThreadStacks(fuzzer));
   fputs(text.c_str(), stdout);
   fflush(stdout);
 }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProgressWatchdog>> ProgressWatchdog::Start(
+    absl::Duration limit, absl::Duration grace) {
+  void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return absl::ResourceExhaustedError("mmap");
+  std::unique_ptr<ProgressWatchdog> w(
+      new ProgressWatchdog(new (mem) Shared()));
+  const pid_t fuzzer = getpid();
+  fflush(stdout);
+  fflush(stderr);
+  w->pid_ = fork();
+  if (w->pid_ < 0) return absl::ResourceExhaustedError("fork");
+  if (w->pid_ == 0) Watch(w->shared_, fuzzer, limit, grace);  // no return
+  return w;
+}
+
+// In the watcher: never returns into the test runner it was forked from.
+void ProgressWatchdog::Watch(Shared* shared, pid_t fuzzer,
+                             absl::Duration limit, absl::Duration grace) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  uint64_t beats = shared->beats.load();
+  absl::Time moved = absl::Now();
+  while (!shared->stopping.load()) {
+    absl::SleepFor(absl::Seconds(1));
+    if (shared->beats.load() != beats) {
+      beats = shared->beats.load();
+      moved = absl::Now();
+      continue;
+    }
+    const absl::Duration quiet = absl::Now() - moved;
+    if (!shared->fired.load() && quiet >= limit) {
+      shared->fired.store(true);
+      Report(fuzzer, quiet);
+    } else if (shared->fired.load() && quiet >= limit + grace) {
+      Report(fuzzer, quiet);
+      printf("# ghost-fuzz: still stuck: ending the run (SIGALRM)\n");
+      fflush(stdout);
+      kill(fuzzer, SIGALRM);
+      absl::SleepFor(absl::Seconds(10));
+      if (kill(fuzzer, 0) == 0) kill(fuzzer, SIGKILL);
+      break;
+    }
+  }
+  _exit(0);
+}
+
+ProgressWatchdog::~ProgressWatchdog() {
+  if (pid_ > 0) {
+    shared_->stopping.store(true);
+    int status;
+    if (!testing::ReapWithin(pid_, absl::Seconds(5), &status)) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);  // it is no ghost thread: it dies
+    }
+  }
+  shared_->~Shared();
+  munmap(shared_, sizeof(Shared));
+}
+
+void ProgressWatchdog::Beat() {
+  shared_->beats.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool ProgressWatchdog::fired() const { return shared_->fired.load(); }
 
 }  // namespace ghost::fuzz

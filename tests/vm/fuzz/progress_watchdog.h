@@ -1,59 +1,64 @@
 // ProgressWatchdog: makes a stalled ABI fuzzer fail with a diagnosis
 // instead of hanging.
 //
-// The main loop calls Beat() after every step. A thread looks once a
-// second; when no beat came for `limit`, it prints the last operations of
-// every fuzzing thread (trace.h) and the kernel stack of every thread of
-// the process, records a test failure and calls `on_stall` (which stops
-// the fuzzing threads). If the main loop then still makes no progress for
-// `grace`, a thread is stuck in the kernel and the case cannot end by
-// itself: the watchdog brings the runner's per-case alarm forward
-// (tap_listener.h), which names the case and ends the run.
+// It watches from a process of its own, forked before the fuzzing threads
+// start: a stall of the fuzzer is often one of its address space (a thread
+// waiting for the mmap lock behind a thread that never runs), and a
+// watchdog thread in there would wait with it.
 //
-//   ProgressWatchdog watchdog(absl::Seconds(30), absl::Seconds(20),
-//                             [&] { world.stop.store(true); });
-//   while (...) { surface.Step(); watchdog.Beat(); }
+// The main loop calls Beat() after every step. The watcher looks once a
+// second; when no beat came for `limit`, it prints the last operations of
+// every fuzzing thread (trace.h) and the state, wait channel and kernel
+// stack of every thread of the fuzzer, and sets fired(): a main loop that
+// is still alive sees it, stops and fails the case. If the main loop then
+// still makes no progress for `grace`, the case cannot end by itself: the
+// watcher sends the fuzzer the runner's per-case timeout signal (SIGALRM,
+// tap_listener.h), which names the case and ends the run, and SIGKILL if
+// that did not end it.
+//
+//   absl::StatusOr<std::unique_ptr<ProgressWatchdog>> watchdog =
+//       ProgressWatchdog::Start(absl::Seconds(30), absl::Seconds(20));
+//   while (... && !(*watchdog)->fired()) { Step(); (*watchdog)->Beat(); }
+//   EXPECT_FALSE((*watchdog)->fired());
 #ifndef GHOST_TESTS_VM_FUZZ_PROGRESS_WATCHDOG_H_
 #define GHOST_TESTS_VM_FUZZ_PROGRESS_WATCHDOG_H_
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <cstdint>
-#include <functional>
-#include <thread>
+#include <memory>
 
-#include "absl/synchronization/notification.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace ghost::fuzz {
 
 class ProgressWatchdog {
  public:
-  ProgressWatchdog(absl::Duration limit, absl::Duration grace,
-                   std::function<void()> on_stall);
-  // Stops watching.
+  // Forks the watcher. Call it while the caller is the only thread.
+  static absl::StatusOr<std::unique_ptr<ProgressWatchdog>> Start(
+      absl::Duration limit, absl::Duration grace);
+
+  // Stops and reaps the watcher.
   ~ProgressWatchdog();
   ProgressWatchdog(const ProgressWatchdog&) = delete;
   ProgressWatchdog& operator=(const ProgressWatchdog&) = delete;
 
-  void Beat() { beats_.fetch_add(1, std::memory_order_relaxed); }
+  void Beat();
 
-  // Whether it saw a stall.
-  bool fired() const { return fired_.load(); }
+  // Whether the watcher saw a stall.
+  bool fired() const;
 
  private:
-  void Run();
-  // Waits until the beat count moves on from `beats`, for up to `limit`;
-  // false if it did not (or the watchdog is stopping).
-  bool ProgressWithin(uint64_t beats, absl::Duration limit);
-  void Report(absl::Duration quiet);
+  struct Shared;
 
-  const absl::Duration limit_;
-  const absl::Duration grace_;
-  const std::function<void()> on_stall_;
-  std::atomic<uint64_t> beats_{0};
-  std::atomic<bool> fired_{false};
-  absl::Notification stopping_;
-  std::thread thread_;
+  explicit ProgressWatchdog(Shared* shared) : shared_(shared) {}
+  static void Watch(Shared* shared, pid_t fuzzer, absl::Duration limit,
+                    absl::Duration grace);
+
+  Shared* const shared_;
+  pid_t pid_ = -1;
 };
 
 }  // namespace ghost::fuzz

@@ -1,9 +1,12 @@
 #include "tests/vm/fuzz/trace.h"
 
+#include <sys/mman.h>
+
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/escaping.h"
@@ -18,20 +21,35 @@ namespace {
 
 constexpr int kThreads = 16;  // more than the fuzzer has
 constexpr int kKept = 12;     // operations kept per thread
+constexpr int kWhoBytes = 24;
+constexpr int kWhatBytes = 160;
 
-// One thread's last operations: a ring written by that thread only, read
-// by the watchdog.
+// One thread's last operations: a ring written by that thread only. `seq`
+// is published after the entry it numbers, so a reader sees whole entries
+// unless the writer is still going (then the report is late anyway).
 struct Record {
-  absl::Mutex mu;
-  std::string who ABSL_GUARDED_BY(mu);
-  uint64_t seq ABSL_GUARDED_BY(mu) = 0;
-  absl::Time when[kKept] ABSL_GUARDED_BY(mu);
-  std::string what[kKept] ABSL_GUARDED_BY(mu);
+  std::atomic<uint64_t> seq{0};
+  char who[kWhoBytes] = {};
+  int64_t when_ns[kKept] = {};
+  char what[kKept][kWhatBytes] = {};
 };
 
-Record g_records[kThreads];
-absl::Mutex g_claim_mu;
-int g_claimed ABSL_GUARDED_BY(g_claim_mu) = 0;
+struct Records {
+  std::atomic<int> claimed{0};
+  Record records[kThreads];
+};
+
+// In memory shared with processes forked later, so that the stall watchdog
+// (progress_watchdog.h) reads them from its own address space even when
+// this one is stuck. Mapped before main(), hence before any fork.
+Records* MapRecords() {
+  void* p = mmap(nullptr, sizeof(Records), PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? nullptr : new (p) Records();
+}
+Records* const g_records = MapRecords();
+
+absl::Mutex g_claim_mu;  // claims happen in the fuzzer's process only
 
 thread_local const char* tl_who = "main";
 thread_local Record* tl_record = nullptr;
@@ -39,15 +57,18 @@ std::atomic<bool> g_trace{false};
 
 // The record named `who`, or a fresh one; nullptr if none is left.
 Record* Claim(const char* who) {
+  if (g_records == nullptr) return nullptr;
   absl::MutexLock lock(&g_claim_mu);
-  for (int i = 0; i < g_claimed; ++i) {
-    absl::MutexLock record_lock(&g_records[i].mu);
-    if (g_records[i].who == who) return &g_records[i];
+  const int claimed = g_records->claimed.load();
+  for (int i = 0; i < claimed; ++i) {
+    if (strncmp(g_records->records[i].who, who, kWhoBytes - 1) == 0) {
+      return &g_records->records[i];
+    }
   }
-  if (g_claimed == kThreads) return nullptr;
-  Record* r = &g_records[g_claimed++];
-  absl::MutexLock record_lock(&r->mu);
-  r->who = who;
+  if (claimed == kThreads) return nullptr;
+  Record* r = &g_records->records[claimed];
+  snprintf(r->who, kWhoBytes, "%s", who);
+  g_records->claimed.store(claimed + 1);
   return r;
 }
 
@@ -62,13 +83,13 @@ void SetTraceName(const char* who) {
 
 void Trace(absl::string_view what) {
   if (tl_record == nullptr) tl_record = Claim(tl_who);
-  uint64_t seq = 0;
   const std::string text = absl::CHexEscape(what.substr(0, 200));
+  uint64_t seq = 0;
   if (Record* r = tl_record) {
-    absl::MutexLock lock(&r->mu);
-    seq = ++r->seq;
-    r->when[seq % kKept] = absl::Now();
-    r->what[seq % kKept] = text;
+    seq = r->seq.load(std::memory_order_relaxed) + 1;
+    r->when_ns[seq % kKept] = absl::ToUnixNanos(absl::Now());
+    snprintf(r->what[seq % kKept], kWhatBytes, "%s", text.c_str());
+    r->seq.store(seq, std::memory_order_release);
   }
   if (!g_trace.load(std::memory_order_relaxed)) return;
   const std::string line = absl::StrCat("# T ", tl_who, "#", seq, " ",
@@ -78,21 +99,18 @@ void Trace(absl::string_view what) {
 }
 
 std::string RecentOperations() {
-  int claimed;
-  {
-    absl::MutexLock lock(&g_claim_mu);
-    claimed = g_claimed;
-  }
-  const absl::Time now = absl::Now();
+  if (g_records == nullptr) return "# (no trace records)\n";
+  const int64_t now = absl::ToUnixNanos(absl::Now());
   std::string out;
+  const int claimed = g_records->claimed.load();
   for (int i = 0; i < claimed; ++i) {
-    Record& r = g_records[i];
-    absl::MutexLock lock(&r.mu);
-    absl::StrAppend(&out, "# ", r.who, ": ", r.seq, " operations, the last:\n");
-    const uint64_t first = r.seq >= kKept ? r.seq - kKept + 1 : 1;
-    for (uint64_t s = first; s <= r.seq; ++s) {
+    const Record& r = g_records->records[i];
+    const uint64_t seq = r.seq.load(std::memory_order_acquire);
+    absl::StrAppend(&out, "# ", r.who, ": ", seq, " operations, the last:\n");
+    const uint64_t first = seq >= kKept ? seq - kKept + 1 : 1;
+    for (uint64_t s = first; s <= seq; ++s) {
       absl::StrAppendFormat(&out, "#   #%u %.3f s ago: %s\n", s,
-                            absl::ToDoubleSeconds(now - r.when[s % kKept]),
+                            (now - r.when_ns[s % kKept]) / 1e9,
                             r.what[s % kKept]);
     }
   }
