@@ -1,20 +1,13 @@
-// Building blocks of the ABI fuzzer (abi_fuzz_test.cc): a seeded random
-// source, a ledger that checks every result against what docs/abi.md allows
-// and counts it, and guarded access to kernfs mappings, so that a SIGBUS
-// from one (docs/abi.md says they stay valid after their enclave is
-// destroyed) is reported as a finding instead of killing the test.
-#ifndef GHOST_TESTS_VM_FUZZ_SUPPORT_H_
-#define GHOST_TESTS_VM_FUZZ_SUPPORT_H_
-
-#include <setjmp.h>
-#include <signal.h>
+// FuzzLedger: checks every result of the ABI fuzzer against what
+// docs/abi.md allows (an `Allowed`), counts it by kind and errno, and keeps
+// each outcome the ABI does not allow as a finding, with its first input.
+#ifndef GHOST_TESTS_VM_FUZZ_LEDGER_H_
+#define GHOST_TESTS_VM_FUZZ_LEDGER_H_
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
-#include <initializer_list>
 #include <map>
-#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,59 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
-namespace ghost::testing {
-
-// One deterministic stream per fuzzing thread: thread `stream` of seed S
-// always makes the same choices, so a finding can be replayed from S (the
-// interleaving between threads is the kernel's, not ours).
-class FuzzRng {
- public:
-  FuzzRng(uint64_t seed, uint64_t stream)
-      : gen_(seed * 0x9e3779b97f4a7c15ULL + stream) {}
-
-  uint64_t Next() { return gen_(); }
-  // Uniform in [0, n); n > 0.
-  uint64_t Below(uint64_t n) { return Next() % n; }
-  // Uniform in [lo, hi].
-  int64_t Range(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo) + 1));
-  }
-  bool OneIn(uint64_t n) { return Below(n) == 0; }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) {
-    return v[Below(v.size())];
-  }
-  template <typename T>
-  T Pick(std::initializer_list<T> l) {
-    return *(l.begin() + Below(l.size()));
-  }
-
-  // A 32-bit value that is often on an edge: 0, 1, -1, sign bits, powers
-  // of two and their neighbours, or anything.
-  uint32_t Edgy32() {
-    switch (Below(6)) {
-      case 0:
-        return Pick<uint32_t>({0, 1, 2, 0xffffffffu, 0x7fffffffu,
-                               0x80000000u, 16, 4096, 65536, 65537});
-      case 1: {
-        const uint32_t p = 1u << Below(32);
-        return p + static_cast<uint32_t>(Range(-1, 1));
-      }
-      case 2:
-        return static_cast<uint32_t>(Below(8));
-      default:
-        return static_cast<uint32_t>(Next());
-    }
-  }
-  uint64_t Edgy64() {
-    if (OneIn(4)) return Next();
-    if (OneIn(3)) return ~uint64_t{0} - Below(2);
-    return Edgy32();
-  }
-
- private:
-  std::mt19937_64 gen_;
-};
+namespace ghost::fuzz {
 
 // What docs/abi.md allows one operation to return.
 struct Allowed {
@@ -98,31 +39,33 @@ inline std::string ErrnoName(int err) {
 class FuzzLedger {
  public:
   // `ok`: the call succeeded; else `err` is its errno. `input` says what was
-  // tried, for the report (only kept for findings).
+  // tried, for the report (only kept for findings). `times`: the same
+  // outcome of that many calls (the worker process reports in bulk).
   void Record(const std::string& kind, bool ok, int err,
-              const Allowed& allowed, absl::string_view input) {
+              const Allowed& allowed, absl::string_view input,
+              uint64_t times = 1) {
     absl::MutexLock lock(&mu_);
     Counts& c = kinds_[kind];
-    ++c.total;
-    ++total_;
+    c.total += times;
+    total_ += times;
     if (ok) {
-      ++c.ok;
-      if (!allowed.success) Find(kind, "succeeded", input);
+      c.ok += times;
+      if (!allowed.success) Find(kind, "succeeded", input, times);
       return;
     }
-    ++c.errnos[err];
+    c.errnos[err] += times;
     if (!allowed.errnos.count(err)) {
-      ++c.unexpected;
-      Find(kind, ErrnoName(err), input);
+      c.unexpected += times;
+      Find(kind, ErrnoName(err), input, times);
     }
   }
 
-  // Counts an operation that has no errno (a write into a mapping).
-  void Count(const std::string& kind) {
+  // Counts `times` operations that have no errno (a write into a mapping).
+  void Count(const std::string& kind, uint64_t times = 1) {
     absl::MutexLock lock(&mu_);
-    ++kinds_[kind].total;
-    ++kinds_[kind].ok;
-    ++total_;
+    kinds_[kind].total += times;
+    kinds_[kind].ok += times;
+    total_ += times;
   }
 
   // Something worth telling the lead that the ABI leaves open; not a
@@ -194,10 +137,11 @@ class FuzzLedger {
   };
 
   void Find(const std::string& kind, const std::string& what,
-            absl::string_view input) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+            absl::string_view input, uint64_t times = 1)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     auto [it, fresh] = findings_.try_emplace(
         {kind, what}, 0, absl::CHexEscape(input.substr(0, 160)));
-    ++it->second.first;
+    it->second.first += times;
   }
 
   mutable absl::Mutex mu_;
@@ -210,42 +154,6 @@ class FuzzLedger {
       ABSL_GUARDED_BY(mu_);
 };
 
-// Memory of a kernfs mapping (cpu_data, sw_0) must stay valid when another
-// fuzzing thread destroys its enclave; if the kernel pulls it away anyway,
-// the access faults with SIGBUS. GuardedAccess runs a plain load or store
-// and reports whether it faulted.
-// Only trivially destructible work may run inside: a fault jumps out.
-namespace fuzz_internal {
-inline thread_local sigjmp_buf* guard = nullptr;
+}  // namespace ghost::fuzz
 
-inline void OnSigbus(int sig) {
-  if (guard != nullptr) siglongjmp(*guard, 1);
-  signal(sig, SIG_DFL);
-  raise(sig);
-}
-}  // namespace fuzz_internal
-
-inline void InstallSigbusGuard() {
-  struct sigaction sa = {};
-  sa.sa_handler = fuzz_internal::OnSigbus;
-  sa.sa_flags = SA_NODEFER;
-  sigaction(SIGBUS, &sa, nullptr);
-}
-
-// Returns false if `fn` faulted (the mapping is gone).
-template <typename Fn>
-bool GuardedAccess(Fn fn) {
-  sigjmp_buf jb;
-  if (sigsetjmp(jb, 1) != 0) {
-    fuzz_internal::guard = nullptr;
-    return false;
-  }
-  fuzz_internal::guard = &jb;
-  fn();
-  fuzz_internal::guard = nullptr;
-  return true;
-}
-
-}  // namespace ghost::testing
-
-#endif  // GHOST_TESTS_VM_FUZZ_SUPPORT_H_
+#endif  // GHOST_TESTS_VM_FUZZ_LEDGER_H_

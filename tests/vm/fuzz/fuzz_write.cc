@@ -1,0 +1,44 @@
+#include "tests/vm/fuzz/fuzz_write.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "tests/vm/fuzz/trace.h"
+
+namespace ghost::fuzz {
+
+void FuzzWrite(World& w, const std::string& kind, const std::string& path,
+               absl::string_view data, const Allowed& allowed,
+               bool enclave_file) {
+  Trace(absl::StrCat("write ", path, " <- ", data.substr(0, 80)));
+  const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    Allowed gone;
+    if (enclave_file) gone.errnos = {ENOENT};
+    w.ledger.Record(kind + ".open", false, err, gone, path);
+    return;
+  }
+  const ssize_t n = write(fd, data.data(), data.size());
+  const int err = errno;
+  close(fd);
+  const std::string input = absl::StrCat(path, " <- ", data);
+  w.ledger.Record(kind, n >= 0, err, allowed, input);
+  if (n >= 0 && static_cast<size_t>(n) < data.size()) {
+    w.ledger.Note(kind + ": short write (kernfs takes one page)", input);
+  }
+  if (n >= 0 && data.find('\0') != absl::string_view::npos) {
+    w.ledger.Note(kind + ": text after a NUL ignored, write accepted", input);
+  }
+  if (n < 0 && err == ENODEV && !absl::EndsWith(path, "/tasks")) {
+    w.ledger.Note(kind + ": ENODEV while the enclave dies (abi.md lists it "
+                         "for tasks and ghost_run only)",
+                  input);
+  }
+}
+
+}  // namespace ghost::fuzz
