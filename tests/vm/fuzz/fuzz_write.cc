@@ -19,7 +19,8 @@ void FuzzWrite(World& w, const std::string& kind, const std::string& path,
   if (fd < 0) {
     const int err = errno;
     Allowed gone;
-    if (enclave_file) gone.errnos = {ENOENT};
+    // Gone (ENOENT), or being removed with its enclave (kernfs: ENODEV).
+    if (enclave_file) gone.errnos = {ENOENT, ENODEV};
     w.ledger.Record(kind + ".open", false, err, gone, path);
     return;
   }
