@@ -80,7 +80,16 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
     _exit(0);
   }
   Shared* shared = agent->shared_;
-  while (shared->attached.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  // Attaching takes milliseconds; a child that neither attaches nor fails
+  // in this long is stuck (the destructor then kills it).
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (shared->attached.load() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  if (shared->attached.load() == 0) {
+    return absl::DeadlineExceededError(
+        "the agent process neither attached nor failed within 30 s");
+  }
   if (shared->attached.load() < 0) {
     const std::vector<std::string> why = agent->problems();
     return absl::InternalError(absl::StrCat("the agent could not attach: ",
