@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <iostream>
 #include <cerrno>
 #include <memory>
 #include <optional>
@@ -132,6 +133,29 @@ class AgentTest : public ::testing::Test {
   }
 
   // Runs `n` MixedWork threads under a fresh agent; all must finish.
+  // What the kernel (status words) and the agent (counters) say, for a
+  // run that did not finish.
+  std::string Census(const FifoTestAgent::Counters& c) {
+    int in_use = 0, on_cpu = 0, runnable = 0;
+    absl::StatusOr<StatusWordRegion> words =
+        StatusWordRegion::Map(enclave_->dir());
+    if (words.ok()) {
+      words->ForEachInUse([&](const StatusWord& w) {
+        ++in_use;
+        on_cpu += w.on_cpu();
+        runnable += w.runnable();
+      });
+    }
+    std::string failures;
+    for (const auto& [name, count] : c.failures) {
+      absl::StrAppend(&failures, " ", name, "=", count);
+    }
+    return absl::StrCat("words in use ", in_use, " (", on_cpu, " on a CPU, ",
+                        runnable, " runnable); agent: ", c.messages,
+                        " messages, ", c.commits, " commits, failures:",
+                        failures, ", ", c.threads_done, " threads done");
+  }
+
   void RunMixed(int n, absl::Duration limit) {
     // One CPU serves them all first-come first-served: with 1000 threads a
     // thread waits for 999 slices, seconds under TCG, more than the
@@ -143,9 +167,13 @@ class AgentTest : public ::testing::Test {
     ASSERT_NE(agent, nullptr);
     Workers workers(n, MixedWork);
     ASSERT_TRUE(workers.MoveInto(*enclave_).ok());
+    const absl::Time start = absl::Now();
     workers.Release();
-    EXPECT_TRUE(workers.AllDoneWithin(limit))
-        << workers.done() << " of " << n << " finished";
+    const bool done = workers.AllDoneWithin(limit);
+    EXPECT_TRUE(done) << workers.done() << " of " << n << " finished; "
+                      << Census(agent->counters());
+    std::cout << n << " threads on one CPU: "
+              << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
     // The agent sees every thread die.
     const absl::Time end = absl::Now() + absl::Seconds(10);
     while (agent->counters().threads_done < static_cast<uint64_t>(n) &&
@@ -169,8 +197,10 @@ TEST_F(AgentTest, TenThreadsRunToCompletion) {
   RunMixed(10, absl::Seconds(60));
 }
 
+// The bound catches a hang and stays inside the runner's 180 s per case:
+// this takes tens of seconds under TCG with KASAN, more under host load.
 TEST_F(AgentTest, AThousandThreadsRunToCompletion) {
-  RunMixed(1000, absl::Seconds(300));
+  RunMixed(1000, absl::Seconds(150));
 }
 
 TEST_F(AgentTest, AThreadRunsOnlyWhereTheAgentPutsIt) {
