@@ -89,10 +89,16 @@ absl::Status LocalScheduleAgent(AgentContext& ctx) {
 absl::Status RemoteLatchAgent(AgentContext& ctx) {
   Shared& s = ctx.shared();
   const int n = s.nr_workers;
+  const CpuLayout& layout = ctx.lab().layout;
+  if (n > layout.nr_remote()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(n, " threads to latch on ", layout.nr_remote(),
+                     " remote CPUs"));
+  }
   int cpus[kMaxWorkers];
   uint32_t barriers[kMaxWorkers];
   uint64_t runs[kMaxWorkers];
-  for (int i = 0; i < n; ++i) cpus[i] = 2 + i;
+  for (int i = 0; i < n; ++i) cpus[i] = layout.RemoteCpu(i);
   int failures = 0;
   while (s.nr_samples < ctx.rounds()) {
     ctx.DrainQueue();

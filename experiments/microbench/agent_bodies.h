@@ -18,7 +18,8 @@ namespace ghost::bench {
 // runs; b: the round trip back to the agent.
 absl::Status LocalScheduleAgent(AgentContext& ctx);
 
-// Remote latch: the workers 0..n-1 on CPUs 2..n+1, committed in one call
+// Remote latch: the workers 0..n-1 on the remote CPUs 2..n+1
+// (CpuLayout::RemoteCpu), committed in one call
 // by an agent that spins (no wakeups). Sample a: commit issued -> the last
 // of them runs; b: the commit system call.
 absl::Status RemoteLatchAgent(AgentContext& ctx);

@@ -13,15 +13,16 @@
 namespace ghost::bench {
 
 absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
-                            int runnable_timeout_ms) {
+                            int runnable_timeout_ms, const CpuLayout& layout) {
   Lab lab;
+  lab.layout = layout;
   // A leftover of an earlier run of the bench.
   (void)WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/ctl"),
                          absl::StrCat("destroy ", id));
   absl::StatusOr<Enclave> e = Enclave::Create(id);
   if (!e.ok()) return e.status();
   lab.enclave = std::make_unique<Enclave>(*e);
-  if (absl::Status s = lab.enclave->SetCpus("1-3"); !s.ok()) return s;
+  if (absl::Status s = lab.enclave->SetCpus(layout.EnclaveCpus()); !s.ok()) return s;
   if (absl::Status s = WriteGhostfsFile(
           absl::StrCat(lab.enclave->dir(), "/runnable_timeout"),
           absl::StrCat(runnable_timeout_ms));

@@ -1,9 +1,9 @@
 // The kernel side of one ghost measurement: an enclave of its own on CPUs
-// 1-3 (cpu_layout.h), its default message queue, and the mappings of its
+// 1..n-1 (cpu_layout.h), its default message queue, and the mappings of its
 // transaction and status-word regions. Made in the bench process before the
 // agent process is forked, so that both see the same mappings.
 //
-//   absl::StatusOr<Lab> lab = MakeLab(40, /*wake_agent=*/true, 30000);
+//   absl::StatusOr<Lab> lab = MakeLab(40, /*wake_agent=*/true, 30000, layout);
 //   if (!lab.ok()) return lab.status();
 //   ... fork the agent, AddTask() the workers ...
 //   (void)lab->enclave->Destroy();
@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "experiments/microbench/cpu_layout.h"
 #include "lib/cpu_data_region.h"
 #include "lib/enclave.h"
 #include "lib/fd.h"
@@ -24,6 +25,7 @@ namespace ghost::bench {
 
 // An enclave for one measurement and the shared memory its agent uses.
 struct Lab {
+  CpuLayout layout;  // the enclave owns layout.EnclaveCpus()
   std::unique_ptr<Enclave> enclave;
   Fd dir;
   std::unique_ptr<MessageQueue> queue;
@@ -31,11 +33,11 @@ struct Lab {
   std::unique_ptr<StatusWordRegion> words;
 };
 
-// Enclave `id` (a leftover of an earlier run is destroyed first) with the
-// watchdog set to `runnable_timeout_ms`; its default queue wakes the
-// agent's CPU if `wake_agent`.
+// Enclave `id` on the CPUs of `layout` (a leftover of an earlier run is
+// destroyed first) with the watchdog set to `runnable_timeout_ms`; its
+// default queue wakes the agent's CPU if `wake_agent`.
 absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
-                            int runnable_timeout_ms);
+                            int runnable_timeout_ms, const CpuLayout& layout);
 
 // The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "": why
 // the kernel destroyed an enclave, for an error message.

@@ -35,6 +35,28 @@ Row GhostRow(std::string name, const absl::StatusOr<GhostResult>& r,
              const std::vector<uint64_t> GhostResult::*which,
              Baseline baseline);
 
+// One remote latch measurement: `n` threads on n remote CPUs committed in
+// one call.
+struct RemoteGroup {
+  int n;
+  absl::StatusOr<GhostResult> result;
+};
+
+// The rows of the remote latches, `groups` in ascending n and the first of
+// n == 1: for each group "commit -> (last) runs" against the CFS wakeup
+// `cfs_wake`, then the commit call of one against `cfs_syscall` and of each
+// bigger group, per transaction, against the commit call of one.
+//
+//   remote x1: commit -> thread runs     CFS: wake -> runs, CPU 1->2
+//   remote x2: commit -> last runs       CFS: wake -> runs, CPU 1->2
+//   remote x6: commit -> last runs       CFS: wake -> runs, CPU 1->2
+//   remote x1: commit syscall            CFS: futex_wake syscall
+//   remote x2: commit syscall / txn      ghost: commit syscall x1
+//   remote x6: commit syscall / txn      ghost: commit syscall x1
+std::vector<Row> RemoteRows(const std::vector<RemoteGroup>& groups,
+                            const Baseline& cfs_wake,
+                            const Baseline& cfs_syscall);
+
 }  // namespace ghost::bench
 
 #endif  // GHOST_EXPERIMENTS_MICROBENCH_BENCH_ROWS_H_

@@ -1,6 +1,8 @@
 #include "experiments/microbench/bench_rows.h"
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -61,6 +63,84 @@ TEST(GhostRow, WithoutABaselineHasNoBaselineName) {
   const Row row = GhostRow("spinning", ResultWithA({100}), &GhostResult::a, {});
   EXPECT_TRUE(row.baseline_name.empty());
   EXPECT_EQ(row.baseline.count, 0);
+}
+
+GhostResult ResultWithAB(std::vector<uint64_t> a, std::vector<uint64_t> b) {
+  GhostResult r;
+  r.a = std::move(a);
+  r.b = std::move(b);
+  return r;
+}
+
+std::vector<std::string> Names(const std::vector<Row>& rows) {
+  std::vector<std::string> names;
+  for (const Row& r : rows) names.push_back(r.name);
+  return names;
+}
+
+const Baseline kCfsWake = {"CFS wake", Summarize({1000}), ""};
+const Baseline kCfsSyscall = {"CFS syscall", Summarize({500}), ""};
+
+TEST(RemoteRows, OfOneAndTwoCpusAreTheFourRowsOfAFourCpuLab) {
+  const std::vector<Row> rows =
+      RemoteRows({{1, ResultWithAB({100}, {10})}, {2, ResultWithAB({200}, {30})}},
+                 kCfsWake, kCfsSyscall);
+  EXPECT_EQ(Names(rows), (std::vector<std::string>{
+                             "remote x1: commit -> thread runs",
+                             "remote x2: commit -> last runs",
+                             "remote x1: commit syscall",
+                             "remote x2: commit syscall / txn"}));
+}
+
+TEST(RemoteRows, HaveALatencyAndAPerTransactionRowForEveryGroup) {
+  const std::vector<Row> rows = RemoteRows(
+      {{1, ResultWithAB({100}, {10})},
+       {2, ResultWithAB({200}, {30})},
+       {6, ResultWithAB({600}, {60})}},
+      kCfsWake, kCfsSyscall);
+  EXPECT_EQ(Names(rows), (std::vector<std::string>{
+                             "remote x1: commit -> thread runs",
+                             "remote x2: commit -> last runs",
+                             "remote x6: commit -> last runs",
+                             "remote x1: commit syscall",
+                             "remote x2: commit syscall / txn",
+                             "remote x6: commit syscall / txn"}));
+  EXPECT_EQ(rows[2].baseline_name, "CFS wake");
+  EXPECT_DOUBLE_EQ(rows[2].value.median, 600);
+}
+
+TEST(RemoteRows, DivideEachGroupCommitCallByItsSizeAndCompareWithACommitOfOne) {
+  const std::vector<Row> rows = RemoteRows(
+      {{1, ResultWithAB({100}, {10})},
+       {2, ResultWithAB({200}, {30})},
+       {6, ResultWithAB({600}, {60})}},
+      kCfsWake, kCfsSyscall);
+  EXPECT_EQ(rows[3].baseline_name, "CFS syscall");
+  EXPECT_DOUBLE_EQ(rows[3].value.median, 10);
+  EXPECT_DOUBLE_EQ(rows[4].value.median, 15);
+  EXPECT_DOUBLE_EQ(rows[5].value.median, 10);
+  EXPECT_EQ(rows[5].baseline_name, "ghost: commit syscall x1");
+  EXPECT_DOUBLE_EQ(rows[5].baseline.median, 10);
+}
+
+TEST(RemoteRows, OfAFailedCommitOfOneNameItAsTheGroupRowsFailedBaseline) {
+  const std::vector<Row> rows = RemoteRows(
+      {{1, absl::AbortedError("no agent")}, {2, ResultWithAB({200}, {30})}},
+      kCfsWake, kCfsSyscall);
+  EXPECT_EQ(rows[0].failure, "no agent");
+  EXPECT_EQ(rows[3].baseline_name,
+            "ghost: commit syscall x1 (failed: no agent)");
+  EXPECT_DOUBLE_EQ(rows[3].value.median, 15);
+}
+
+TEST(RemoteRows, OfAFailedGroupHaveItsReason) {
+  const std::vector<Row> rows = RemoteRows(
+      {{1, ResultWithAB({100}, {10})},
+       {2, ResultWithAB({200}, {30})},
+       {6, absl::DeadlineExceededError("a worker did not run")}},
+      kCfsWake, kCfsSyscall);
+  EXPECT_EQ(rows[2].failure, "a worker did not run");
+  EXPECT_EQ(rows[5].failure, "a worker did not run");
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -10,6 +12,7 @@
 #include "experiments/microbench/agent_bodies.h"
 #include "experiments/microbench/bench_clock.h"
 #include "experiments/microbench/bench_rows.h"
+#include "experiments/microbench/bench_shared.h"
 #include "experiments/microbench/cfs_baselines.h"
 #include "experiments/microbench/ghost_measurement.h"
 #include "experiments/microbench/message_driver.h"
@@ -17,7 +20,11 @@
 namespace ghost::bench {
 namespace {
 
-constexpr int kRemoteN = 2;  // CPUs 2 and 3: the enclave is 1-3
+// The enclave of the remote latch of n CPUs (43 for 2, as before the group
+// of all remote CPUs was measured too).
+unsigned int RemoteEnclaveId(int n) {
+  return n == 1 ? 41 : n == 2 ? 43 : 45;
+}
 
 // Prints why `what` failed and remembers that something did.
 void NoteFailure(const char* what, const absl::Status& s, SuiteResult& out) {
@@ -60,11 +67,13 @@ CfsBaselines MeasureCfs(int rounds, const BenchLimits& limits,
 
 // Runs one ghost measurement and prints how it went.
 absl::StatusOr<GhostResult> MeasureGhost(const GhostSpec& spec,
+                                         const CpuLayout& layout,
                                          const BenchLimits& limits,
                                          SuiteResult& out) {
   std::printf("measuring: %s (%d rounds)\n", spec.name, spec.rounds);
   const uint64_t t0 = NowNs();
-  absl::StatusOr<GhostResult> r = GhostMeasurement(spec, limits).Run();
+  absl::StatusOr<GhostResult> r =
+      GhostMeasurement(spec, layout, limits).Run();
   if (!r.ok()) {
     NoteFailure(spec.name, r.status(), out);
   } else {
@@ -77,8 +86,9 @@ absl::StatusOr<GhostResult> MeasureGhost(const GhostSpec& spec,
   return r;
 }
 
-void AddLocalRows(int rounds, const BenchLimits& limits,
-                  const CfsBaselines& cfs, SuiteResult& out) {
+void AddLocalRows(int rounds, const CpuLayout& layout,
+                  const BenchLimits& limits, const CfsBaselines& cfs,
+                  SuiteResult& out) {
   const absl::StatusOr<GhostResult> local =
       MeasureGhost({.name = "ghost local schedule on CPU 1",
                     .enclave_id = 40,
@@ -87,7 +97,7 @@ void AddLocalRows(int rounds, const BenchLimits& limits,
                     .workers = WorkerKind::kYielder,
                     .rounds = rounds,
                     .agent = LocalScheduleAgent},
-                   limits, out);
+                   layout, limits, out);
   out.rows.push_back(GhostRow(
       "local: commit -> thread runs", local, &GhostResult::a,
       {"CFS: wake -> runs, 1 CPU", cfs.local_wake, cfs.pingpong_failure}));
@@ -107,36 +117,27 @@ GhostSpec RemoteLatchSpec(const char* name, unsigned int enclave_id,
           .agent = RemoteLatchAgent};
 }
 
-void AddRemoteRows(int quarter, const BenchLimits& limits,
-                   const CfsBaselines& cfs, SuiteResult& out) {
-  const absl::StatusOr<GhostResult> remote1 =
-      MeasureGhost(RemoteLatchSpec("ghost remote latch, 1 CPU", 41, 1, quarter),
-                   limits, out);
-  absl::StatusOr<GhostResult> remote_n =
-      MeasureGhost(RemoteLatchSpec("ghost remote latch, 2 CPUs in one commit",
-                                   43, kRemoteN, quarter),
-                   limits, out);
-  out.rows.push_back(GhostRow(
-      "remote x1: commit -> thread runs", remote1, &GhostResult::a,
-      {"CFS: wake -> runs, CPU 1->2", cfs.remote_wake, cfs.wakeup_failure}));
-  out.rows.push_back(GhostRow(
-      absl::StrCat("remote x", kRemoteN, ": commit -> last runs"), remote_n,
-      &GhostResult::a,
-      {"CFS: wake -> runs, CPU 1->2", cfs.remote_wake, cfs.wakeup_failure}));
-  out.rows.push_back(GhostRow(
-      "remote x1: commit syscall", remote1, &GhostResult::b,
-      {"CFS: futex_wake syscall", cfs.wake_syscall, cfs.wakeup_failure}));
-  // The group commit's cost per transaction against a commit of one.
-  if (remote_n.ok()) remote_n->b = PerTransaction(remote_n->b, kRemoteN);
-  Baseline single = {.name = "ghost: commit syscall x1"};
-  if (remote1.ok()) {
-    single.value = Summarize(remote1->b);
-  } else {
-    single.failure = std::string(remote1.status().message());
+// One remote latch measurement for each group size of the layout: 1, 2
+// and, with more than 2 remote CPUs, all of them in one commit.
+void AddRemoteRows(int quarter, const CpuLayout& layout,
+                   const BenchLimits& limits, const CfsBaselines& cfs,
+                   SuiteResult& out) {
+  std::vector<RemoteGroup> groups;
+  for (int n : layout.RemoteGroups(kMaxWorkers)) {
+    const std::string name =
+        n == 1 ? std::string("ghost remote latch, 1 CPU")
+               : absl::StrCat("ghost remote latch, ", n, " CPUs in one commit");
+    groups.push_back(
+        {n, MeasureGhost(RemoteLatchSpec(name.c_str(), RemoteEnclaveId(n), n,
+                                         quarter),
+                         layout, limits, out)});
   }
-  out.rows.push_back(
-      GhostRow(absl::StrCat("remote x", kRemoteN, ": commit syscall / txn"),
-               remote_n, &GhostResult::b, single));
+  for (Row& row : RemoteRows(
+           groups,
+           {"CFS: wake -> runs, CPU 1->2", cfs.remote_wake, cfs.wakeup_failure},
+           {"CFS: futex_wake syscall", cfs.wake_syscall, cfs.wakeup_failure})) {
+    out.rows.push_back(std::move(row));
+  }
 }
 
 GhostSpec MessageSpec(const char* name, unsigned int enclave_id, bool spinning,
@@ -155,29 +156,31 @@ GhostSpec MessageSpec(const char* name, unsigned int enclave_id, bool spinning,
               }};
 }
 
-void AddMessageRows(int quarter, const BenchLimits& limits,
-                    const CfsBaselines& cfs, SuiteResult& out) {
+void AddMessageRows(int quarter, const CpuLayout& layout,
+                    const BenchLimits& limits, const CfsBaselines& cfs,
+                    SuiteResult& out) {
   const absl::StatusOr<GhostResult> blocked = MeasureGhost(
       MessageSpec("message to a blocked agent", 42, false, quarter, limits),
-      limits, out);
+      layout, limits, out);
   out.rows.push_back(GhostRow(
       "message -> blocked agent", blocked, &GhostResult::a,
       {"CFS: wake -> runs, CPU 1->2", cfs.remote_wake, cfs.wakeup_failure}));
   const absl::StatusOr<GhostResult> spinning = MeasureGhost(
       MessageSpec("message to a spinning agent", 44, true, quarter, limits),
-      limits, out);
+      layout, limits, out);
   out.rows.push_back(
       GhostRow("message -> spinning agent", spinning, &GhostResult::a, {}));
 }
 
 }  // namespace
 
-SuiteResult RunSuite(int rounds, const BenchLimits& limits) {
+SuiteResult RunSuite(int rounds, const CpuLayout& layout,
+                     const BenchLimits& limits) {
   SuiteResult out;
   const CfsBaselines cfs = MeasureCfs(rounds, limits, out);
-  AddLocalRows(rounds, limits, cfs, out);
-  AddRemoteRows(rounds / 4, limits, cfs, out);
-  AddMessageRows(rounds / 4, limits, cfs, out);
+  AddLocalRows(rounds, layout, limits, cfs, out);
+  AddRemoteRows(rounds / 4, layout, limits, cfs, out);
+  AddMessageRows(rounds / 4, layout, limits, cfs, out);
   return out;
 }
 

@@ -50,10 +50,14 @@ absl::Status GhostMeasurement::RunSteps() {
   absl::StatusOr<Shared*> shared = MapShared();
   if (!shared.ok()) return shared.status();
   shared_ = *shared;
+  if (spec_.nr_workers < 1 || spec_.nr_workers > kMaxWorkers) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        spec_.nr_workers, " worker threads: the bench holds 1..", kMaxWorkers));
+  }
   shared_->nr_workers = spec_.nr_workers;
 
-  absl::StatusOr<Lab> lab =
-      MakeLab(spec_.enclave_id, spec_.wake_agent, limits_.runnable_timeout_ms);
+  absl::StatusOr<Lab> lab = MakeLab(spec_.enclave_id, spec_.wake_agent,
+                                    limits_.runnable_timeout_ms, layout_);
   if (!lab.ok()) {
     return absl::Status(
         lab.status().code(),
@@ -133,12 +137,15 @@ absl::Status GhostMeasurement::StartWorker(int i) {
   Shared* shared = shared_;
   const WorkerKind kind = spec_.workers;
   std::atomic<bool>* stop = &stop_workers_;
-  wp->thread = std::thread([wp, shared, kind, stop, i] {
+  const CpuLayout layout = layout_;
+  wp->thread = std::thread([wp, shared, kind, stop, i, layout] {
     // The bench's main thread is pinned to CPU 0; the workers may use
     // the enclave's CPUs.
     cpu_set_t set;
     CPU_ZERO(&set);
-    for (int cpu = 1; cpu <= 3; ++cpu) CPU_SET(cpu, &set);
+    for (int cpu = 0; cpu < layout.nr_cpus; ++cpu) {
+      if (layout.InEnclave(cpu)) CPU_SET(cpu, &set);
+    }
     sched_setaffinity(0, sizeof(set), &set);
     wp->tid.store(Gettid());
     // No timeout for a sleeper: a timed wait would wake it (a WAKEUP,

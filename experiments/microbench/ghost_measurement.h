@@ -10,7 +10,7 @@
 //        .wake_agent = true, .nr_workers = 1,
 //        .workers = WorkerKind::kYielder, .rounds = 2000,
 //        .agent = LocalScheduleAgent},
-//       limits).Run();
+//       layout, limits).Run();
 #ifndef GHOST_EXPERIMENTS_MICROBENCH_GHOST_MEASUREMENT_H_
 #define GHOST_EXPERIMENTS_MICROBENCH_GHOST_MEASUREMENT_H_
 
@@ -29,6 +29,7 @@
 #include "experiments/microbench/bench_lab.h"
 #include "experiments/microbench/bench_limits.h"
 #include "experiments/microbench/bench_shared.h"
+#include "experiments/microbench/cpu_layout.h"
 #include "experiments/microbench/ghost_result.h"
 
 namespace ghost::bench {
@@ -51,7 +52,7 @@ struct GhostSpec {
   const char* name;
   unsigned int enclave_id;
   bool wake_agent;  // the default queue wakes the agent's CPU
-  int nr_workers;
+  int nr_workers;  // at most kMaxWorkers (and the remote CPUs, to latch)
   WorkerKind workers;
   int rounds;
   AgentBody agent;
@@ -63,8 +64,9 @@ struct GhostSpec {
 
 class GhostMeasurement final {
  public:
-  GhostMeasurement(const GhostSpec& spec, const BenchLimits& limits)
-      : spec_(spec), limits_(limits) {}
+  GhostMeasurement(const GhostSpec& spec, const CpuLayout& layout,
+                   const BenchLimits& limits)
+      : spec_(spec), layout_(layout), limits_(limits) {}
   GhostMeasurement(const GhostMeasurement&) = delete;
   GhostMeasurement& operator=(const GhostMeasurement&) = delete;
   ~GhostMeasurement();
@@ -86,6 +88,7 @@ class GhostMeasurement final {
   void TearDown();
 
   GhostSpec spec_;
+  CpuLayout layout_;
   BenchLimits limits_;
   Shared* shared_ = nullptr;  // in its own MAP_SHARED mapping
   std::unique_ptr<Lab> lab_;

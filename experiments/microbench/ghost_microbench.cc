@@ -6,9 +6,11 @@
 //                    issued -> the thread sees it runs, and the whole round
 //                    trip; vs a CFS futex ping-pong between two threads on
 //                    CPU 1 (wake issued -> other thread runs; round trip)
-//   remote latch     a spinning agent on CPU 1 commits threads onto 1 and N
-//                    other CPUs in one ghost_run() call. Timed: commit issued
-//                    -> the last of them sees it runs, and the system call
+//   remote latch     a spinning agent on CPU 1 commits threads onto 1, 2
+//                    and (with more than 4 CPUs) all n-2 remote CPUs
+//                    2..n-1 in one ghost_run() call (cpu_layout.h). Timed:
+//                    commit issued -> the last of them sees it runs, and the
+//                    system call
 //                    itself (the agent's cost, per transaction for N); vs a
 //                    CFS futex wakeup from CPU 1 to a thread asleep on CPU 2
 //   message delivery a ghost thread's event (a nice change made from CPU 0)
@@ -25,9 +27,12 @@
 // the enclave was destroyed, commits keep failing, a thread does not run)
 // is reported as FAILED with the reason and the transaction results seen;
 // the others still run, and the exit code is 1.
+#include <sched.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 
@@ -39,6 +44,7 @@
 #include "experiments/microbench/bench_report.h"
 #include "experiments/microbench/bench_shared.h"
 #include "experiments/microbench/bench_suite.h"
+#include "experiments/microbench/cpu_layout.h"
 #include "experiments/microbench/cpu_pin.h"
 #include "lib/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
@@ -65,21 +71,42 @@ BenchLimits LimitsFromFlags() {
           .runnable_timeout_ms = absl::GetFlag(FLAGS_runnable_timeout_ms)};
 }
 
+// The CPUs the bench may use: those online (sysconf), each also in the
+// affinity mask it was started with, which must be 0..n-1 with no holes
+// (the layout numbers them so). An error says which CPU is missing.
+absl::StatusOr<int> UsableCpus() {
+  const int online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) {
+    return absl::InternalError(
+        absl::StrCat("sched_getaffinity: ", std::strerror(errno)));
+  }
+  const int allowed = CPU_COUNT(&set);
+  for (int cpu = 0; cpu < online; ++cpu) {
+    if (!CPU_ISSET(cpu, &set)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          online, " CPUs are online but CPU ", cpu,
+          " is not in the bench's affinity mask (", allowed,
+          " CPUs): run it without taskset/cpuset limits"));
+    }
+  }
+  return online;
+}
+
 // What the bench needs of the machine before it measures anything:
-// ghostfs, 4 CPUs, and the main thread on CPU 0. Returns the CPU count.
-absl::StatusOr<int> PrepareMachine() {
+// ghostfs, at least 4 CPUs (cpu_layout.h), and the main thread on CPU 0.
+// Returns the layout for the CPU count.
+absl::StatusOr<CpuLayout> PrepareMachine() {
   if (absl::Status s = EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT); !s.ok()) {
     return s;
   }
-  const int nr_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  if (nr_cpus < 4) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "needs 4 CPUs (CPU 0 for the bench, 1 for the agent, 2-3 for remote "
-        "threads), this system has ",
-        nr_cpus, ": run the lab with --smp 4"));
-  }
-  if (absl::Status s = Pin(0); !s.ok()) return s;
-  return nr_cpus;
+  absl::StatusOr<int> nr_cpus = UsableCpus();
+  if (!nr_cpus.ok()) return nr_cpus.status();
+  absl::StatusOr<CpuLayout> layout = LayoutFor(*nr_cpus);
+  if (!layout.ok()) return layout.status();
+  if (absl::Status s = Pin(kBenchCpu); !s.ok()) return s;
+  return layout;
 }
 
 // Writes the --json file; false if it cannot.
@@ -109,22 +136,28 @@ int Main(int argc, char** argv) {
                  kMaxSamples * 4);
     return 2;
   }
-  absl::StatusOr<int> nr_cpus = PrepareMachine();
-  if (!nr_cpus.ok()) {
+  absl::StatusOr<CpuLayout> layout = PrepareMachine();
+  if (!layout.ok()) {
     std::fprintf(stderr, "ghost_microbench: %s\n",
-                 std::string(nr_cpus.status().message()).c_str());
+                 std::string(layout.status().message()).c_str());
     return 1;
   }
   const BenchLimits limits = LimitsFromFlags();
+  std::printf(
+      "%d CPUs: bench on CPU %d, agent on CPU %d, remote CPUs %d-%d, "
+      "enclaves %s\n",
+      layout->nr_cpus, kBenchCpu, kAgentCpu, layout->RemoteCpu(0),
+      layout->RemoteCpu(layout->nr_remote() - 1),
+      layout->EnclaveCpus().c_str());
 
-  const SuiteResult suite = RunSuite(rounds, limits);
+  const SuiteResult suite = RunSuite(rounds, *layout, limits);
 
   std::printf("\n%s", FormatTable(suite.rows).c_str());
   std::printf(
       "ns; ratio = ghost / baseline of the medians (and of the means), "
       "measured in this boot\n");
   if (const std::string path = absl::GetFlag(FLAGS_json); !path.empty()) {
-    if (!WriteJson(path, rounds, *nr_cpus, limits, suite)) return 1;
+    if (!WriteJson(path, rounds, layout->nr_cpus, limits, suite)) return 1;
   }
   if (suite.failed) {
     std::printf("some measurements FAILED (reasons above); exit code 1\n");

@@ -114,7 +114,9 @@ def parser():
         description="Boots the lab and measures local schedules, remote "
                     "latches and message delivery against CFS context "
                     "switches and wakeups; prints ratios and writes "
-                    "out/bench/microbench.json.")
+                    "out/bench/microbench.json. The remote targets are CPUs "
+                    "2..smp-1: --smp 8 adds a group commit of 6 CPUs in one "
+                    "call (docs/benchmarks.md).")
     _add_flavour(p)
     _add_vm(p, timeout=600)
     _add_no_deps(p)
