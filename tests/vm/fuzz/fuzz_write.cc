@@ -5,7 +5,6 @@
 
 #include <cerrno>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tests/vm/fuzz/trace.h"
 
@@ -34,11 +33,6 @@ void FuzzWrite(World& w, const std::string& kind, const std::string& path,
   }
   if (n >= 0 && data.find('\0') != absl::string_view::npos) {
     w.ledger.Note(kind + ": text after a NUL ignored, write accepted", input);
-  }
-  if (n < 0 && err == ENODEV && !absl::EndsWith(path, "/tasks")) {
-    w.ledger.Note(kind + ": ENODEV while the enclave dies (abi.md lists it "
-                         "for tasks and ghost_run only)",
-                  input);
   }
 }
 
