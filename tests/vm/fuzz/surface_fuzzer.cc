@@ -175,8 +175,9 @@ void SurfaceFuzzer::ReadOnlyWrite() {
   const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
   const Outcome o = Check(fd);
   if (fd >= 0) close(fd);
-  w_.ledger.Record("readonly_open", o.ok, o.err, {{EACCES, ENOENT}, false},
-                   path);
+  // ENOENT or ENODEV: the file's enclave went, or is going (abi.md).
+  w_.ledger.Record("readonly_open", o.ok, o.err,
+                   {{EACCES, ENOENT, ENODEV}, false}, path);
 }
 
 std::string SurfaceFuzzer::RandomPath() {
@@ -200,7 +201,9 @@ void SurfaceFuzzer::Read() {
   if (fd < 0) {
     const int err = errno;
     const bool absent = absl::EndsWith(path, "/nope");
-    w_.ledger.Record("read.open", false, err, {{ENOENT, EACCES}, true}, path);
+    // ENODEV: a file of an enclave that kernfs is removing (abi.md).
+    w_.ledger.Record("read.open", false, err, {{ENOENT, ENODEV, EACCES}, true},
+                     path);
     if (absent && err != ENOENT) {
       w_.ledger.Problem("read.open", "a file that does not exist", path);
     }
