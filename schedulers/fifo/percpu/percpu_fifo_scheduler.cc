@@ -246,14 +246,12 @@ Task* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   for (size_t i = 1; i < n; ++i) {
     Cpu& victim = *cpus_[(me + i) % n];
     if (victim.nr_queued.load(std::memory_order_relaxed) == 0) continue;
+    // 0: empty. Every queued thread has a time, so kAnyTime takes any.
     const int64_t head = victim.head_since.load(std::memory_order_relaxed);
-    if (queued_before != kAnyTime && (head == 0 || head >= queued_before)) {
-      continue;
-    }
+    if (head == 0 || head >= queued_before) continue;
     if (!victim.lock.TryLock()) continue;
     Task* t = victim.rq.PopFirst([&](Task* t) {
-      return t->AllowedOn(thief.cpu) &&
-             (queued_before == kAnyTime || t->queued_ns < queued_before);
+      return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
     });
     if (t != nullptr) {
       victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
