@@ -17,7 +17,8 @@ readonly PACKAGES=(
   # BPF programs: clang -target bpf and skeleton generation.
   clang llvm bpftool
   # Kernel: the source we patch and what its build needs.
-  linux-source-6.12 flex bison bc libssl-dev dwarves cpio python3 xz-utils
+  # (linux-source-6.12 itself: the lab downloads the version it builds.)
+  flex bison bc libssl-dev dwarves cpio python3 xz-utils
   # checkpatch.pl --strict (its SPDX check is Python).
   python3-ply python3-git
   # The lab VM.

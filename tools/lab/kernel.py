@@ -2,6 +2,9 @@
 
 Cache layout (under paths.CACHE/kernel):
   src/                 Debian's linux-source-6.12, with the series applied
+                       (its version: source_choice.py; the .deb it came
+                       from: debs/)
+  conflicts/           versions found not to take the series, with why
   obj-<flavour>/       out-of-tree build directory (kept: incremental builds)
   images/<flavour>-<key>/bzImage, config, build.log
                        finished kernels, keyed by a hash of everything that
@@ -12,17 +15,14 @@ Concurrent invocations serialise on a lock file.
 import fcntl
 import hashlib
 import os
-import pathlib
 import re
 import shutil
-import subprocess
 
-from lab import kconfig, patches, paths
+from lab import kconfig, kernel_source, patches, paths, source_choice
 from lab.progress import LabError, done, run_logged, say, step
 
 FLAVOURS = ("default", "debug")
-SOURCE_PACKAGE = "linux-source-6.12"
-SOURCE_TARBALL = pathlib.Path("/usr/src/linux-source-6.12.tar.xz")
+SOURCE_PACKAGE = source_choice.PACKAGE
 # Bump when the recipe below changes in a way that changes the kernel.
 RECIPE = "1"
 
@@ -31,28 +31,56 @@ def kernel_cache():
     return paths.CACHE / "kernel"
 
 
-def installed_source_version():
-    proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", SOURCE_PACKAGE],
-                          capture_output=True, text=True)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise LabError(f"{SOURCE_PACKAGE} is not installed; run "
-                       "tools/lab/install-deps.sh")
-    return proc.stdout.strip()
-
-
 def pinned_source_version():
+    """The version the series was tested on."""
     return (paths.PATCH_DIR / "source-version").read_text().strip()
 
 
-def check_source_version():
-    have, want = installed_source_version(), pinned_source_version()
-    if have != want:
-        raise LabError(
-            f"apt installed {SOURCE_PACKAGE} {have}, but the patches are "
-            f"pinned to {want} (kernel-patches/source-version).\n"
-            f"Check that the series still applies and builds on {have}, then "
-            f"write {have} into kernel-patches/source-version.")
-    return have
+def _series_digest(series):
+    h = hashlib.sha256()
+    for patch in series:
+        h.update(f"patch {patch.name}\n".encode() + patch.text.encode())
+    return h.hexdigest()[:16]
+
+
+def _conflict_memo(version, series):
+    return kernel_cache() / "conflicts" / f"{version}-{_series_digest(series)}"
+
+
+def _conflict_of(version, series):
+    """None if the series applies exactly to `version`, else the conflict.
+
+    Cheap answers first: a kernel already built from that version, the
+    cached tree already holding the series, or a conflict found before.
+    Otherwise the version is unpacked into the cached tree and the series
+    applied there (the tree is then ready for the build).
+    """
+    if any((image_dir(f, build_key(f, version, series)) / "bzImage").exists()
+           for f in FLAVOURS):
+        return None
+    memo = _conflict_memo(version, series)
+    if memo.exists():
+        return memo.read_text()
+    with _Lock(kernel_cache() / "lock"):
+        src = _ensure_source(version)
+        try:
+            patches.sync(src, series,
+                         source_label=f"{SOURCE_PACKAGE} {version}")
+        except LabError as conflict:
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            memo.write_text(str(conflict))
+            return str(conflict)
+    return None
+
+
+def choose_source_version(series):
+    """The version to build (source_choice.py has the rule)."""
+    choice = source_choice.choose(
+        pinned_source_version(), kernel_source.available_versions(),
+        lambda version: _conflict_of(version, series))
+    if choice.note:
+        say(choice.note)
+    return choice.version
 
 
 def fragments(flavour):
@@ -100,22 +128,21 @@ class _Lock:
 
 
 def _ensure_source(version):
+    """The cached tree, unpacked from `version` (kept when it already is).
+
+    A tree of another version is replaced whole, and the object
+    directories with it: the new files keep the tarball's (older) mtimes, so
+    make would otherwise link stale objects of the old version.
+    """
     src = kernel_cache() / "src"
     stamp = src / patches.STATE_DIR / "source-version"
     if stamp.exists() and stamp.read_text().strip() == version:
         return src
-    step(f"kernel: unpacking {SOURCE_TARBALL.name} ({version}) into the cache")
-    tmp = kernel_cache() / "unpack.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    subprocess.run(["tar", "xf", str(SOURCE_TARBALL), "-C", str(tmp)],
-                   check=True)
-    shutil.rmtree(src, ignore_errors=True)
-    (tmp / "linux-source-6.12").rename(src)
-    shutil.rmtree(tmp)
+    kernel_source.unpack(kernel_cache(), version, src)
+    for obj in kernel_cache().glob("obj-*"):
+        shutil.rmtree(obj)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(version + "\n")
-    done()
     return src
 
 
@@ -174,8 +201,8 @@ def build(flavour="default", *, jobs=None):
     """Returns the path of a bzImage built from the current series."""
     if flavour not in FLAVOURS:
         raise LabError(f"unknown flavour {flavour!r}; use one of {FLAVOURS}")
-    version = check_source_version()
     series = patches.read_series(paths.PATCH_DIR)
+    version = choose_source_version(series)
     key = build_key(flavour, version, series)
     image = image_dir(flavour, key)
     if (image / "bzImage").exists():
