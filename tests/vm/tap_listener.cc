@@ -42,6 +42,7 @@ void TapListener::OnTestStart(const ::testing::TestInfo& info) {
   snprintf(g_current_test, sizeof(g_current_test), "%d %s", number_,
            FullName(info).c_str());
   fflush(stdout);
+  kernel_log_ = std::make_unique<KernelLogWatch>();
   alarm(static_cast<unsigned>(absl::ToInt64Seconds(per_test_timeout_)));
 }
 
@@ -56,10 +57,18 @@ void TapListener::OnTestPartResult(const ::testing::TestPartResult& result) {
 
 void TapListener::OnTestEnd(const ::testing::TestInfo& info) {
   alarm(0);
-  const bool ok = info.result()->Passed() || info.result()->Skipped();
+  // A kernel report during the case fails it, whatever it asserted.
+  const std::vector<std::string> reports = kernel_log_->Reports();
+  for (const std::string& line : reports) {
+    printf("#   kernel: %s\n", line.c_str());
+  }
+  const bool ok = reports.empty() &&
+                  (info.result()->Passed() || info.result()->Skipped());
   (ok ? passed_ : failed_)++;
   printf("%s %d %s%s\n", ok ? "ok" : "not ok", number_, FullName(info).c_str(),
-         info.result()->Skipped() ? " # skipped" : "");
+         !reports.empty()           ? " # the kernel reported a bug"
+         : info.result()->Skipped() ? " # skipped"
+                                    : "");
   fflush(stdout);
 }
 

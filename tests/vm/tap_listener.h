@@ -6,14 +6,19 @@
 //   ...
 //   1 passed, 1 failed
 //
-// and bounds each test's run time: a test still running after its budget is
+// fails a test during which the kernel logged a report (KASAN, lockdep,
+// WARN...: kernel_log_watch.h), printing the report under its name, and
+// bounds each test's run time: a test still running after its budget is
 // reported as "not ok N name # timed out" and the runner exits, so a hang is
 // named instead of showing up only as a VM timeout.
 #ifndef GHOST_TESTS_VM_TAP_LISTENER_H_
 #define GHOST_TESTS_VM_TAP_LISTENER_H_
 
+#include <memory>
+
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/vm/kernel_log_watch.h"
 
 namespace ghost::testing {
 
@@ -31,6 +36,7 @@ class TapListener : public ::testing::EmptyTestEventListener {
   int number_ = 0;
   int passed_ = 0;
   int failed_ = 0;
+  std::unique_ptr<KernelLogWatch> kernel_log_;
 };
 
 // Replaces GoogleTest's default printer with a TapListener.
