@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/errno_status.h"
-#include "lib/privilege.h"
 #include "lib/fd.h"
+#include "lib/privilege.h"
 
 namespace ghost {
 

@@ -36,10 +36,10 @@ TEST(RequireEnclaveControl, RootWithoutCapSysNiceIsToldTheCapability) {
 }
 
 TEST(RequireEnclaveControl, CapDacOverrideStandsInForRoot) {
-  EXPECT_TRUE(RequireEnclaveControl(
-                  "x", {.euid = 1000, .cap_dac_override = true,
-                        .cap_sys_nice = true})
-                  .ok());
+  EXPECT_TRUE(
+      RequireEnclaveControl(
+          "x", {.euid = 1000, .cap_dac_override = true, .cap_sys_nice = true})
+          .ok());
 }
 
 TEST(GhostfsPermissionHint, ControlFilesNeedRootWithCapSysNice) {

@@ -122,8 +122,7 @@ int RunEnclaveCpus(const Invocation& inv) {
   if (!list.ok()) return Fail(list.status());
   if (absl::Status s = e->SetCpus(*list); !s.ok()) {
     return Fail(absl::Status(
-        s.code(),
-        absl::StrCat(s.message(), "; the CPU list is unchanged")));
+        s.code(), absl::StrCat(s.message(), "; the CPU list is unchanged")));
   }
   printf("enclave %u: cpus %s\n", e->id(),
          list->empty() ? "none" : list->c_str());
