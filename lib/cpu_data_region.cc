@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/errno_status.h"
 #include "lib/fd.h"
+#include "lib/privilege.h"
 
 namespace ghost {
 
@@ -19,8 +20,9 @@ absl::StatusOr<CpuDataRegion> CpuDataRegion::Map(
   const std::string path = absl::StrCat(enclave_dir, "/cpu_data");
   Fd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
   if (!fd.valid()) {
-    return ErrnoStatus(errno, absl::StrCat("open ", path),
-                       errno == EACCES ? " (cpu_data is root-only)" : "");
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("open ", path),
+                       GhostfsPermissionHint(path, err));
   }
   struct stat st;
   if (fstat(fd.get(), &st) != 0) {
@@ -28,7 +30,11 @@ absl::StatusOr<CpuDataRegion> CpuDataRegion::Map(
   }
   void* p = mmap(nullptr, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
                  fd.get(), 0);
-  if (p == MAP_FAILED) return ErrnoStatus(errno, absl::StrCat("mmap ", path));
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("mmap ", path),
+                       GhostfsPermissionHint(path, err));
+  }
   const int nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
   return CpuDataRegion(static_cast<ghost_txn*>(p), st.st_size, nr_cpus);
 }

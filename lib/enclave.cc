@@ -12,17 +12,23 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lib/errno_status.h"
+#include "lib/privilege.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
 absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text) {
   const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  if (fd < 0) {
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("open ", path),
+                       GhostfsPermissionHint(path, err));
+  }
   const ssize_t n = write(fd, text.data(), text.size());
   const int err = errno;
   close(fd);
   if (n < 0) {
-    return ErrnoStatus(err, absl::StrCat(path, ": \"", text, "\""));
+    return ErrnoStatus(err, absl::StrCat(path, ": \"", text, "\""),
+                       GhostfsPermissionHint(path, err));
   }
   if (static_cast<size_t>(n) != text.size()) {
     return absl::InternalError(absl::StrCat(path, ": short write"));
@@ -32,7 +38,11 @@ absl::Status WriteGhostfsFile(const std::string& path, absl::string_view text) {
 
 absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, absl::StrCat("open ", path));
+  if (fd < 0) {
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("open ", path),
+                       GhostfsPermissionHint(path, err));
+  }
   std::string contents;
   char buf[4096];
   ssize_t n;

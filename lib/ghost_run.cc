@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/errno_status.h"
+#include "lib/privilege.h"
 
 namespace ghost {
 
@@ -23,7 +24,7 @@ absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
                          " (this kernel has no ghost_run(): boot a ghost "
                          "kernel, e.g. `tools/ghost lab shell`)");
     case EPERM:
-      return ErrnoStatus(err, what, " (needs CAP_SYS_NICE: run as root)");
+      return ErrnoStatus(err, what, GhostRunPermissionHint(op, err));
     case ENODEV:
       return ErrnoStatus(err, what, " (the enclave is being destroyed)");
     default:

@@ -2,7 +2,7 @@
 // kernel, as one interface. Policies (schedulers/) hold a KernelInterface&
 // and nothing else of the kernel, so the same policy runs against the real
 // kernel (GhostKernel, lib/ghost_kernel.h) and, in host unit tests and
-// benchmarks, against an in-process fake (tests/host/fake_kernel.h).
+// benchmarks, against an in-process fake (tests/host/fakes/fake_kernel.h).
 //
 // Set-up calls return a Status. Hot-path calls (commit, block, ping,
 // associate) return the errno as an int (0 or a positive errno; Commit a

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/errno_status.h"
 #include "lib/fd.h"
+#include "lib/privilege.h"
 
 namespace ghost {
 
@@ -27,12 +28,17 @@ absl::StatusOr<StatusWordRegion> StatusWordRegion::Map(
   const std::string path = absl::StrCat(enclave_dir, "/sw_regions/sw_0");
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
-    return ErrnoStatus(errno, absl::StrCat("open ", path),
-                       errno == EACCES ? " (status words are root-only)" : "");
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("open ", path),
+                       GhostfsPermissionHint(path, err));
   }
   const size_t size = GHOST_SW_REGION_WORDS * sizeof(ghost_status_word);
   void* p = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (p == MAP_FAILED) return ErrnoStatus(errno, absl::StrCat("mmap ", path));
+  if (p == MAP_FAILED) {
+    const int err = errno;
+    return ErrnoStatus(err, absl::StrCat("mmap ", path),
+                       GhostfsPermissionHint(path, err));
+  }
   return StatusWordRegion(static_cast<const ghost_status_word*>(p), size);
 }
 

@@ -48,6 +48,7 @@
 #include "lib/enclave.h"
 #include "lib/ghost_kernel.h"
 #include "lib/ghostfs_mount.h"
+#include "lib/privilege.h"
 #include "lib/task.h"
 #include "lib/task_table.h"
 #include "lib/topology.h"
@@ -293,6 +294,12 @@ absl::Status Run() {
   const absl::Time start = absl::Now();
   absl::StatusOr<Options> o = ParseOptions();
   if (!o.ok()) return o.status();
+  // An agent maps cpu_data and the status words and attaches to CPUs.
+  if (absl::Status s = RequireEnclaveControl(
+          "scheduling an enclave", CallerPrivileges());
+      !s.ok()) {
+    return s;
+  }
   const std::string ghostfs = absl::GetFlag(FLAGS_ghostfs);
   if (absl::Status s = EnsureGhostfsMounted(ghostfs); !s.ok()) return s;
   if (absl::Status s = CheckKernelAbiVersion(ghostfs); !s.ok()) return s;

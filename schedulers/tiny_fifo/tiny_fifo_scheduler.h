@@ -36,24 +36,45 @@ class TinyFifoScheduler final : public Scheduler, public AgentLoop {
     ghost_msg msg;
     while (channel_->Pop(&msg)) Dispatch(msg, cpu_);
     if (channel_->TakeOverflow()) Resync(cpu_, true, nullptr);
-    if (current_ != nullptr || rq_.empty()) {
+    // The oldest thread that may run here, if our CPU is free.
+    Task* next =
+        current_ != nullptr
+            ? nullptr
+            : rq_.PopFirst([this](Task* t) { return t->AllowedOn(cpu_); });
+    if (next == nullptr) {
       (void)kernel().BlockAgent(barrier);
       return;
     }
-    Task* next = rq_.PopFront();
     const int32_t result = CommitOne(
         kernel(),
         {.cpu = cpu_, .gtid = next->gtid, .task_barrier = next->seq,
          .agent_barrier = barrier,
          .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK | GHOST_RUN_F_WAKE_ON_YIELD |
-                      GHOST_RUN_F_WAKE_ON_PREEMPT},
-        GHOST_COMMIT_F_BLOCK);
-    if (result == GHOST_TXN_COMPLETE) {
-      current_ = next;
-      next->state = TaskState::kRunning;
-    } else if (result == GHOST_TXN_TARGET_STALE ||
-               result == GHOST_TXN_AGENT_STALE) {
-      rq_.PushFront(next);  // news is on its way: try again after it
+                      GHOST_RUN_F_WAKE_ON_PREEMPT});
+    switch (result) {
+      case GHOST_TXN_COMPLETE:
+        current_ = next;
+        next->state = TaskState::kRunning;
+        (void)kernel().BlockAgent(barrier);  // let it run
+        return;
+      // A message about the thread is on its way, and says what to do.
+      case GHOST_TXN_TARGET_NOT_RUNNABLE:  // it blocked: WAKEUP will come
+        next->state = TaskState::kBlocked;
+        return;
+      case GHOST_TXN_TARGET_ONCPU:  // it runs elsewhere: its leaving will say
+        next->state = TaskState::kRunning;
+        return;
+      case GHOST_TXN_TARGET_NOT_FOUND:  // NEW, DEAD or DEPARTED will come
+        return;
+      // No message will come: keep the thread, or it is lost.
+      case GHOST_TXN_CPU_NOT_ALLOWED:  // skipped until AFFINITY_CHANGED
+        next->Disallow(cpu_);
+        rq_.PushBack(next);
+        return;
+      default:  // stale barriers, no agent, a failed call: wait, try again
+        rq_.PushFront(next);
+        (void)kernel().BlockAgent(barrier);
+        return;
     }
   }
 

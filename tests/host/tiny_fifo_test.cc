@@ -50,5 +50,27 @@ TEST_F(TinyFifoTest, ExitedThreadsLeaveTheTable) {
   EXPECT_TRUE(kernel_.freed(a));
 }
 
+// CPU_NOT_ALLOWED comes with no message: a policy that dropped the thread
+// would never run it again.
+TEST_F(TinyFifoTest, AThreadRefusedThisCpuRunsOnceItsAffinityAllowsIt) {
+  const uint64_t a = kernel_.Spawn();
+  kernel_.SetAllowed(a, uint64_t{1} << 2);
+  sched_.Round(1);
+  EXPECT_EQ(kernel_.running_gtid(1), 0u);
+  kernel_.SetAllowed(a, uint64_t{1} << 1);
+  sched_.Round(1);
+  EXPECT_EQ(kernel_.running_gtid(1), a);
+}
+
+TEST_F(TinyFifoTest, AThreadRefusedThisCpuDoesNotHoldUpTheOthers) {
+  const uint64_t a = kernel_.Spawn(), b = kernel_.Spawn();
+  kernel_.SetAllowed(a, uint64_t{1} << 2);
+  const int sleeps = kernel_.blocks();
+  sched_.Round(1);
+  EXPECT_EQ(kernel_.blocks(), sleeps) << "no event would wake the agent";
+  sched_.Round(1);
+  EXPECT_EQ(kernel_.running_gtid(1), b);
+}
+
 }  // namespace
 }  // namespace ghost

@@ -1,6 +1,6 @@
-// The ABI fuzzer (TESTING.md "robustness"): for a bounded time, random and
-// mutated operations on every part of the ghost ABI, from several threads
-// at once, against the real kernel:
+// The ABI fuzzer (the robustness test of docs/lab.md): for a bounded time,
+// random and mutated operations on every part of the ghost ABI, from
+// several threads at once, against the real kernel:
 //   - the main thread writes good, bad and mutated text into every ghostfs
 //     file, reads every file, calls ghost_run() with random ops, sizes,
 //     pointers, fds and fields, maps cpu_data, sw_0 and queues in odd ways

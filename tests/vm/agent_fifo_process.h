@@ -1,8 +1,9 @@
-// AgentFifoProcess: the real agent_fifo binary, started by a VM test as a
-// user would start it, with its output collected for the test to wait on
-// and check.
+// AgentFifoProcess: the real agent_fifo binary (or another agent binary in
+// the VM), started by a VM test as a user would start it, with its output
+// collected for the test to wait on and check.
 //
 //   AgentFifoProcess agent({"--mode=percpu", "--cpus=1-3", "--enclave=20"});
+//   AgentFifoProcess mine({"--cpus=1"}, "/ghost/bin/my_agent");
 //   ASSERT_TRUE(agent.WaitForOutput("ready", absl::Seconds(20)));
 //   ...
 //   agent.Signal(SIGTERM);
@@ -29,17 +30,18 @@ class AgentFifoProcess {
  public:
   static constexpr char kBinary[] = "/ghost/bin/agent_fifo";
 
-  explicit AgentFifoProcess(const std::vector<std::string>& args) {
+  explicit AgentFifoProcess(const std::vector<std::string>& args,
+                            const char* binary = kBinary) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], 1);
       dup2(fds[1], 2);
-      std::vector<char*> argv = {const_cast<char*>(kBinary)};
+      std::vector<char*> argv = {const_cast<char*>(binary)};
       for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
-      execv(kBinary, argv.data());
+      execv(binary, argv.data());
       _exit(127);
     }
     close(fds[1]);

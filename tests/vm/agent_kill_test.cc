@@ -1,4 +1,4 @@
-// Agent death (KERNEL.md K15, K16): agent_fifo is killed with SIGKILL at
+// Agent death (kernel rules K15, K16): agent_fifo is killed with SIGKILL at
 // random moments while 200 threads run, 50 times; each time a new agent
 // attaches to the same enclave, rediscovers every thread from the status
 // words and schedules them. No thread is lost or stuck. With no new agent,

@@ -1,4 +1,4 @@
-// Agents and transactions (KERNEL.md K2, K3, K10-K14): threads scheduled
+// Agents and transactions (kernel rules K2, K3, K10-K14): threads scheduled
 // from userspace by a real agent (FifoTestAgent) on an enclave CPU, each
 // commit failure reproduced on purpose, sync groups, preemption by CFS,
 // and the agent's block/wake protocol under races.

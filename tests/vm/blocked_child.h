@@ -2,7 +2,7 @@
 //
 // The child blocks reading a pipe; each byte it reads bumps a counter in
 // shared memory, and byte 'q' makes it exit with status 0. While it is a
-// ghost thread and no agent exists it must not run (KERNEL.md K2), which the
+// ghost thread and no agent exists it must not run (kernel rule K2), which the
 // counter shows. The destructor takes it back to CFS before killing it: a
 // ghost thread with no agent would not even run to die.
 #ifndef GHOST_TESTS_VM_BLOCKED_CHILD_H_

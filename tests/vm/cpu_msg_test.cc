@@ -1,4 +1,4 @@
-// What agents hear about their CPUs (KERNEL.md K3, K4, K7): CPU_BUSY and
+// What agents hear about their CPUs (kernel rules K3, K4, K7): CPU_BUSY and
 // CPU_AVAILABLE when another class takes and returns an enclave CPU, the
 // queue a CPU's messages go to, CPU_TICK on request, the agent's
 // CPU_WANTED flag, and the pollable agent_online file.

@@ -1,4 +1,4 @@
-// Enclaves in ghostfs (KERNEL.md K4, K5): creating and destroying them,
+// Enclaves in ghostfs (kernel rules K4, K5): creating and destroying them,
 // exclusive CPU lists, moving threads in and out, and that a ghost thread
 // does not run while no agent has latched it (K2).
 #include "lib/enclave.h"

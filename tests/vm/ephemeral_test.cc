@@ -1,4 +1,4 @@
-// Ephemeral enclaves (KERNEL.md K15): "create <id> ephemeral" ties an
+// Ephemeral enclaves (kernel rule K15): "create <id> ephemeral" ties an
 // enclave to the ctl file it was written to, and closing that file (as the
 // creator's exit does) destroys the enclave; its threads return to CFS.
 #include <fcntl.h>

@@ -353,6 +353,12 @@ TEST_F(GhostctlTest, CreatingWithoutPermissionSaysWhatIsNeeded) {
   }
   EXPECT_TRUE(Exists(EnclaveDir(7)));
   EXPECT_EQ(*Enclave(7, GHOSTFS_MOUNT_POINT).Cpus(), "");
+
+  // The missing privilege is named before any CPU conflict.
+  ASSERT_EQ(Ghostctl("enclave cpus 7 1").exit_code, 0);
+  r = GhostctlAs(kNobody, "enclave create 9 --cpus 1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("needs root with CAP_SYS_NICE"));
 }
 
 // --- move ---

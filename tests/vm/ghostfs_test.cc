@@ -1,4 +1,4 @@
-// ghostfs basics (KERNEL.md K4): the filesystem type, the mount point, the
+// ghostfs basics (kernel rule K4): the filesystem type, the mount point, the
 // version file, and that the hierarchy survives umount and mount.
 #include <fcntl.h>
 #include <sys/mount.h>

@@ -1,4 +1,4 @@
-// Integrity with the rest of the kernel (KERNEL.md K18): priority
+// Integrity with the rest of the kernel (kernel rule K18): priority
 // inheritance of a ghost thread, stop signals, and affinity churn while an
 // agent latches the thread.
 #include <pthread.h>

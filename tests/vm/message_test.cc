@@ -1,4 +1,4 @@
-// Messages, queues and status words (KERNEL.md K5 gtids, K6, K8, K9), and
+// Messages, queues and status words (kernel rules K5 gtids, K6, K8, K9), and
 // the ghost_run() operations that manage them. No agent exists yet, so the
 // events come from threads that enter, get signalled, change affinity and
 // nice, block, yield, get preempted, fork, leave and exit.

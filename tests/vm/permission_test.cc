@@ -1,4 +1,4 @@
-// The permission matrix (KERNEL.md K17), enforced by the kernel: a user
+// The permission matrix (kernel rule K17), enforced by the kernel: a user
 // who is not root, and root without CAP_SYS_NICE, may not control
 // enclaves, map their shared memory or act as agents; anyone may move their
 // own threads in, nobody may move another user's.

@@ -1,4 +1,4 @@
-// Teardown leaks nothing (KERNEL.md K15): after enclaves with agents,
+// Teardown leaks nothing (kernel rule K15): after enclaves with agents,
 // queues and threads are destroyed, /sys/fs/ghost/objects is back where it
 // was.
 #include <unistd.h>

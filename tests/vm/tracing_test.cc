@@ -1,4 +1,4 @@
-// Tracepoints (KERNEL.md K19): every message, commit result and latch is
+// Tracepoints (kernel rule K19): every message, commit result and latch is
 // a "ghost" trace event, readable through tracefs and usable with perf and
 // trace-cmd as docs/tracing.md shows.
 #include <sys/mount.h>

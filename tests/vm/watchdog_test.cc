@@ -1,4 +1,4 @@
-// The watchdog (KERNEL.md K15): an enclave whose runnable threads are not
+// The watchdog (kernel rule K15): an enclave whose runnable threads are not
 // run within runnable_timeout is destroyed, its threads finish under CFS,
 // and the reason is kept in /sys/fs/ghost/destroyed.
 #include <sched.h>

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/enclave.h"
 #include "lib/enclave_stats.h"
+#include "lib/privilege.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/cpulist.h"
 #include "tools/ghostctl/enclave_snapshot.h"
@@ -15,17 +16,6 @@
 
 namespace ghost::ctl {
 namespace {
-
-constexpr char kNeedsRoot[] =
-    " (managing enclaves needs root with CAP_SYS_NICE)";
-
-// The error of a ghostfs ctl write, with a hint for permission errors.
-absl::Status WithRootHint(const absl::Status& s) {
-  if (absl::IsPermissionDenied(s)) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), kNeedsRoot));
-  }
-  return s;
-}
 
 // Parses the id argument; 0 and sets *id, or the usage exit code.
 int IdArg(const Invocation& inv, unsigned int* id) {
@@ -65,6 +55,12 @@ int RunEnclaveCreate(const Invocation& inv) {
     }
   }
   if (absl::Status s = PrepareGhostfs(inv.ghostfs); !s.ok()) return Fail(s);
+  // Before the CPU checks: without the rights, nothing else matters.
+  if (absl::Status s =
+          RequireEnclaveControl("creating an enclave", CallerPrivileges());
+      !s.ok()) {
+    return Fail(s);
+  }
   std::string list;
   if (cpus.has_value()) {
     absl::StatusOr<std::string> checked = CheckCpusFor(inv.ghostfs, id, *cpus);
@@ -79,7 +75,7 @@ int RunEnclaveCreate(const Invocation& inv) {
                        " exists already; pick another id (ghostctl "
                        "enclave list) or destroy it first")));
     }
-    return Fail(WithRootHint(e.status()));
+    return Fail(e.status());  // a permission error names what is needed
   }
   if (!list.empty()) {
     if (absl::Status s = e->SetCpus(list); !s.ok()) {
@@ -101,7 +97,7 @@ int RunEnclaveDestroy(const Invocation& inv) {
   if (int rc = ExistingEnclave(inv, "enclave destroy", &e); rc != kExitOk) {
     return rc;
   }
-  if (absl::Status s = e->Destroy(); !s.ok()) return Fail(WithRootHint(s));
+  if (absl::Status s = e->Destroy(); !s.ok()) return Fail(s);
   printf("destroyed enclave %u; its threads run under CFS again\n", e->id());
   return kExitOk;
 }
@@ -116,14 +112,17 @@ int RunEnclaveCpus(const Invocation& inv) {
   if (int rc = ExistingEnclave(inv, "enclave cpus", &e); rc != kExitOk) {
     return rc;
   }
+  if (absl::Status s = RequireEnclaveControl("changing an enclave's CPUs",
+                                             CallerPrivileges());
+      !s.ok()) {
+    return Fail(s);
+  }
   absl::StatusOr<std::string> list =
       CheckCpusFor(inv.ghostfs, e->id(), inv.args.positional[1]);
   if (!list.ok()) return Fail(list.status());
   if (absl::Status s = e->SetCpus(*list); !s.ok()) {
     return Fail(absl::Status(
-        s.code(),
-        absl::StrCat(s.message(), absl::IsPermissionDenied(s) ? kNeedsRoot : "",
-                     "; the CPU list is unchanged")));
+        s.code(), absl::StrCat(s.message(), "; the CPU list is unchanged")));
   }
   printf("enclave %u: cpus %s\n", e->id(),
          list->empty() ? "none" : list->c_str());

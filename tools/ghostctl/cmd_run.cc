@@ -1,7 +1,7 @@
 // ghostctl run --enclave <id> [--] <command> [args...]
 //
 // The child is moved in while it is blocked (a running thread would keep
-// its CPU, KERNEL.md K2): it waits on a pipe until the parent has moved it,
+// its CPU, kernel rule K2): it waits on a pipe until the parent has moved it,
 // then execs. Its children are born in the enclave, so the whole command
 // tree is in.
 #include <fcntl.h>

@@ -123,7 +123,7 @@ void WriteSnapshotFields(const EnclaveSnapshot& s, JsonWriter& w) {
 namespace {
 
 std::string OrUnknown(const std::optional<int64_t>& v) {
-  return v.has_value() ? absl::StrCat(*v) : "? (needs root)";
+  return v.has_value() ? absl::StrCat(*v) : "? (needs root with CAP_SYS_NICE)";
 }
 
 // "new 3, wakeup 10, ..." for the counters whose name starts with `prefix`.

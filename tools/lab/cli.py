@@ -3,7 +3,8 @@
 import argparse
 import sys
 
-from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, testrun
+from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, summary,
+                 testrun)
 from lab.progress import LabError, say
 
 
@@ -55,7 +56,8 @@ def _cmd_run(args):
     result = qemu.run(image, initrd, args.command,
                       paths.OUT / "vm" / "run", smp=args.smp,
                       memory=args.memory, timeout=args.timeout)
-    return qemu.report(result, f"VM run of {args.command!r}")
+    return qemu.report(result,
+                       f"VM run of {summary.short_command(args.command)}")
 
 
 def _cmd_shell(args):

@@ -15,6 +15,7 @@ import time
 
 from lab import verdict as verdict_mod
 from lab.progress import LabError, fmt_duration, say
+from lab.summary import time_breakdown
 
 _KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\]")
 _START = "ghost-lab: running the guest command"
@@ -136,13 +137,20 @@ def _strip_stamps(text):
                      for line in text.splitlines())
 
 
-def report(result, what="VM run"):
-    """Prints the verdict; returns 0 if the run passed, 1 if not."""
-    took = fmt_duration(result.elapsed)
+def report(result, what="VM run", phases=None):
+    """Prints the verdict; returns 0 if the run passed, 1 if not.
+
+    `phases`, (name, seconds) pairs of what ran before the VM, make the
+    line give the whole run's time and where it went.
+    """
+    if phases is None:
+        took = f"({fmt_duration(result.elapsed)})"
+    else:
+        took = "in " + time_breakdown(list(phases) + [("VM", result.elapsed)])
     if result.ok:
-        say(f"{what}: passed ({took}); logs in {result.run_dir}")
+        say(f"{what}: passed {took}; logs in {result.run_dir}")
         return 0
-    say(f"{what}: FAILED ({took})")
+    say(f"{what}: FAILED {took}")
     for problem in result.verdict.problems:
         say(f"  - {problem}")
     for excerpt in result.verdict.excerpts[:5]:

@@ -7,6 +7,7 @@ demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
 """
 
 import subprocess
+import time
 
 from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests
 from lab.progress import LabError, say, step
@@ -163,13 +164,39 @@ echo
 
 echo "-- 4. what the kernel counted --"
 ghostctl enclave status 1 | sed 's/^/  /'
-awk '$1 == "msg_new" { printf "  threads scheduled: %d\n", $2 }
-     $1 ~ /^txn_/ && $2 > 0 { printf "  %-28s %d\n", $1, $2 }' \
-    $G/enclave_1/stats
+echo "  (messages: thread events the kernel reported to the agent, by type;"
+echo "   commits: the agent's decisions, by the kernel's answer)"
+echo "  counters of enclave_1/stats (docs/abi.md explains each):"
+awk 'BEGIN {
+       why["complete"] = "latched: the thread ran where the agent said"
+       why["target_stale"] = "the thread had news the agent had not read; it retried"
+       why["agent_stale"] = "an event for the agent'"'"'s own CPU came first; it looked again"
+       why["target_not_runnable"] = "the thread had blocked meanwhile"
+       why["target_oncpu"] = "the thread was running on another CPU"
+       why["target_not_found"] = "the thread had exited (or was not announced yet)"
+       why["cpu_not_allowed"] = "the thread may not use that CPU (affinity)"
+       why["cpu_not_in_enclave"] = "the CPU is not the enclave'"'"'s, or is offline"
+       why["invalid"] = "unknown run flags"
+       why["poisoned"] = "another member of its sync group failed"
+       why["no_agent"] = "the CPU'"'"'s agent left first"
+     }
+     $1 == "msg_new" {
+       printf "  %-20s %7d  threads that entered the enclave (NEW messages)\n",
+              "threads", $2
+     }
+     $1 ~ /^txn_/ && $2 > 0 {
+       r = substr($1, 5)
+       printf "  %-20s %7d  %s\n", r, $2, why[r]
+     }' $G/enclave_1/stats
 echo
 echo "-- 5. ghost vs CFS, same work (wall time ratio, lower is faster) --"
-awk -v a="$gh_hb" -v b="$cfs_hb" 'BEGIN { printf "  hackbench  %.2fx\n", a / b }'
-awk -v a="$gh_st" -v b="$cfs_st" 'BEGIN { printf "  stress-ng  %.2fx\n", a / b }'
+ratio() {
+  awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN {
+    printf "  %-10s %.2fx  ghost took %.2f s, CFS %.2f s (1.00x: as fast; above: slower)\n",
+           n, a / b, a, b }'
+}
+ratio hackbench "$gh_hb" "$cfs_hb"
+ratio stress-ng "$gh_st" "$cfs_st"
 echo
 
 echo "-- 6. stopping the agent (SIGTERM): its enclave goes, threads to CFS --"
@@ -186,16 +213,29 @@ echo "=================================================="
 
 
 def run_demo(args):
+    phases = []
+    clock = time.monotonic()
+
+    def phase(name):
+        nonlocal clock
+        now = time.monotonic()
+        phases.append((name, now - clock))
+        clock = now
+
     if not args.no_deps:
         install_deps()
+        phase("deps")
     bazel.build(VM_BINARIES)
+    phase("build")
     image = kernel.build(args.flavour)
+    phase("kernel")
     initrd = build_initramfs(args.flavour)
+    phase("initramfs")
     step(f"demo: booting the {args.flavour} ghost kernel in QEMU "
          f"(-smp {args.smp}, {args.memory})")
     result = qemu.run(image, initrd, DEMO_SCRIPT, paths.OUT / "vm" / "demo",
                       smp=args.smp, memory=args.memory, timeout=args.timeout)
-    return qemu.report(result, "demo")
+    return qemu.report(result, "demo", phases)
 
 
 def run_bench(args):
