@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,7 +19,13 @@
 namespace ghost {
 namespace {
 
-// Only the calls AgentGroup makes; BlockAgent sleeps until pinged.
+// Each agent thread's CPU, and whether a call found it detached.
+thread_local int agent_cpu = -1;
+thread_local bool agent_detached = false;
+
+// Only the calls AgentGroup makes; BlockAgent sleeps a little. After
+// Destroy(), or for the agent of the CPU taken Offline(), BlockAgent fails
+// as the kernel's does for a thread that is no agent (EINVAL).
 class ThreadedKernel final : public KernelInterface {
  public:
   absl::StatusOr<std::vector<int>> EnclaveCpus() override { return cpus_; }
@@ -33,6 +42,8 @@ class ThreadedKernel final : public KernelInterface {
     }
     if (cpu == refuse_) return absl::InvalidArgumentError("not ours");
     attached_.insert(cpu);
+    agent_cpu = cpu;
+    agent_detached = false;
     return static_cast<uint32_t>(cpu);
   }
   void DetachAgent() override { detached_.fetch_add(1); }
@@ -41,6 +52,10 @@ class ThreadedKernel final : public KernelInterface {
   ghost_txn* Txn(int) override { return nullptr; }
   int Commit(const int*, uint32_t, uint32_t, uint32_t) override { return 0; }
   int BlockAgent(uint32_t) override {
+    if (destroyed_.load() || agent_cpu == offline_.load()) {
+      agent_detached = true;
+      return EINVAL;
+    }
     absl::SleepFor(absl::Milliseconds(1));
     return 0;
   }
@@ -49,6 +64,15 @@ class ThreadedKernel final : public KernelInterface {
     return 0;
   }
   int FreeStatusWord(uint32_t, uint32_t) override { return 0; }
+  bool CallerDetached() override { return agent_detached; }
+  absl::StatusOr<std::optional<std::string>> WhyDestroyed() override {
+    why_asked_.fetch_add(1);
+    if (!destroyed_.load()) return std::nullopt;
+    return std::optional<std::string>("watchdog: thread 7 was runnable");
+  }
+
+  void Destroy() { destroyed_.store(true); }
+  void Offline(int cpu) { offline_.store(cpu); }
 
   std::vector<int> cpus_ = {1, 2, 3};
   absl::Mutex mu_;
@@ -57,6 +81,9 @@ class ThreadedKernel final : public KernelInterface {
   std::set<int> attached_;
   std::atomic<int> detached_{0};
   std::atomic<int> pings_{0};
+  std::atomic<bool> destroyed_{false};
+  std::atomic<int> offline_{-1};
+  std::atomic<int> why_asked_{0};
 };
 
 class CountingLoop final : public AgentLoop {
@@ -124,6 +151,63 @@ TEST(AgentGroupTest, AnAttachErrorIsReturnedAsIs) {
       AgentGroup::Start(kernel, {1, 2}, loop, absl::Seconds(5));
   ASSERT_FALSE(group.ok());
   EXPECT_EQ(group.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Waits until `done()` holds, for at most `limit`.
+bool WaitUntil(const std::function<bool()>& done, absl::Duration limit) {
+  const absl::Time end = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() > end) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+TEST(AgentGroupTest, ADestroyedEnclaveIsReportedOnceWithItsReason) {
+  ThreadedKernel kernel;
+  CountingLoop loop(kernel);
+  std::atomic<int> calls{0};
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
+      kernel, {1, 2, 3}, loop, absl::Seconds(5), [&] { calls.fetch_add(1); });
+  ASSERT_TRUE(group.ok()) << group.status();
+  EXPECT_EQ((*group)->destroyed(), std::nullopt);
+
+  kernel.Destroy();
+
+  ASSERT_TRUE(WaitUntil([&] { return calls.load() > 0; }, absl::Seconds(10)));
+  ASSERT_TRUE(
+      WaitUntil([&] { return kernel.why_asked_.load() == 3; },
+                absl::Seconds(10)))
+      << "every agent thread noticed";
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ((*group)->destroyed(),
+            std::optional<std::string>("watchdog: thread 7 was runnable"));
+  EXPECT_TRUE((*group)->detached_cpus().empty());
+  (*group)->Stop();
+  EXPECT_EQ(kernel.detached_.load(), 0) << "no agent was left to detach";
+}
+
+TEST(AgentGroupTest, AnAgentDetachedAloneStopsWhileTheOthersRunOn) {
+  ThreadedKernel kernel;
+  CountingLoop loop(kernel);
+  std::atomic<int> calls{0};
+  absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
+      kernel, {1, 2, 3}, loop, absl::Seconds(5), [&] { calls.fetch_add(1); });
+  ASSERT_TRUE(group.ok()) << group.status();
+
+  kernel.Offline(2);
+
+  ASSERT_TRUE(WaitUntil([&] { return !(*group)->detached_cpus().empty(); },
+                        absl::Seconds(10)));
+  EXPECT_EQ((*group)->detached_cpus(), std::vector<int>{2});
+  const int rounds_of_1 = loop.rounds_[1].load();
+  EXPECT_TRUE(WaitUntil([&] { return loop.rounds_[1].load() > rounds_of_1; },
+                        absl::Seconds(10)))
+      << "the agent of CPU 1 still runs rounds";
+  EXPECT_EQ(calls.load(), 0);
+  EXPECT_EQ((*group)->destroyed(), std::nullopt);
+  (*group)->Stop();
+  EXPECT_EQ(kernel.detached_.load(), 2) << "the two agents left ghost";
 }
 
 }  // namespace
