@@ -163,51 +163,54 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration limit) {
   return true;
 }
 
-TEST(AgentGroupTest, ADestroyedEnclaveIsReportedOnceWithItsReason) {
-  ThreadedKernel kernel;
-  CountingLoop loop(kernel);
-  std::atomic<int> calls{0};
-  absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
-      kernel, {1, 2, 3}, loop, absl::Seconds(5), [&] { calls.fetch_add(1); });
-  ASSERT_TRUE(group.ok()) << group.status();
-  EXPECT_EQ((*group)->destroyed(), std::nullopt);
+// A group on CPUs 1-3 that counts its on_destroyed calls.
+class DetachTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<AgentGroup>> g = AgentGroup::Start(
+        kernel_, {1, 2, 3}, loop_, absl::Seconds(5),
+        [this] { calls_.fetch_add(1); });
+    ASSERT_TRUE(g.ok()) << g.status();
+    group_ = std::move(*g);
+  }
 
-  kernel.Destroy();
+  ThreadedKernel kernel_;
+  CountingLoop loop_{kernel_};
+  std::atomic<int> calls_{0};
+  std::unique_ptr<AgentGroup> group_;
+};
 
-  ASSERT_TRUE(WaitUntil([&] { return calls.load() > 0; }, absl::Seconds(10)));
-  ASSERT_TRUE(
-      WaitUntil([&] { return kernel.why_asked_.load() == 3; },
-                absl::Seconds(10)))
+TEST_F(DetachTest, ADestroyedEnclaveIsReportedOnceWithItsReason) {
+  EXPECT_EQ(group_->destroyed(), std::nullopt);
+
+  kernel_.Destroy();
+
+  ASSERT_TRUE(WaitUntil([&] { return calls_.load() > 0; }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return kernel_.why_asked_.load() == 3; },
+                        absl::Seconds(10)))
       << "every agent thread noticed";
-  EXPECT_EQ(calls.load(), 1);
-  EXPECT_EQ((*group)->destroyed(),
+  EXPECT_EQ(calls_.load(), 1);
+  EXPECT_EQ(group_->destroyed(),
             std::optional<std::string>("watchdog: thread 7 was runnable"));
-  EXPECT_TRUE((*group)->detached_cpus().empty());
-  (*group)->Stop();
-  EXPECT_EQ(kernel.detached_.load(), 0) << "no agent was left to detach";
+  EXPECT_TRUE(group_->detached_cpus().empty());
+  group_->Stop();
+  EXPECT_EQ(kernel_.detached_.load(), 0) << "no agent was left to detach";
 }
 
-TEST(AgentGroupTest, AnAgentDetachedAloneStopsWhileTheOthersRunOn) {
-  ThreadedKernel kernel;
-  CountingLoop loop(kernel);
-  std::atomic<int> calls{0};
-  absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
-      kernel, {1, 2, 3}, loop, absl::Seconds(5), [&] { calls.fetch_add(1); });
-  ASSERT_TRUE(group.ok()) << group.status();
+TEST_F(DetachTest, AnAgentDetachedAloneStopsWhileTheOthersRunOn) {
+  kernel_.Offline(2);
 
-  kernel.Offline(2);
-
-  ASSERT_TRUE(WaitUntil([&] { return !(*group)->detached_cpus().empty(); },
+  ASSERT_TRUE(WaitUntil([&] { return !group_->detached_cpus().empty(); },
                         absl::Seconds(10)));
-  EXPECT_EQ((*group)->detached_cpus(), std::vector<int>{2});
-  const int rounds_of_1 = loop.rounds_[1].load();
-  EXPECT_TRUE(WaitUntil([&] { return loop.rounds_[1].load() > rounds_of_1; },
+  EXPECT_EQ(group_->detached_cpus(), std::vector<int>{2});
+  const int rounds_of_1 = loop_.rounds_[1].load();
+  EXPECT_TRUE(WaitUntil([&] { return loop_.rounds_[1].load() > rounds_of_1; },
                         absl::Seconds(10)))
       << "the agent of CPU 1 still runs rounds";
-  EXPECT_EQ(calls.load(), 0);
-  EXPECT_EQ((*group)->destroyed(), std::nullopt);
-  (*group)->Stop();
-  EXPECT_EQ(kernel.detached_.load(), 2) << "the two agents left ghost";
+  EXPECT_EQ(calls_.load(), 0);
+  EXPECT_EQ(group_->destroyed(), std::nullopt);
+  group_->Stop();
+  EXPECT_EQ(kernel_.detached_.load(), 2) << "the two agents left ghost";
 }
 
 }  // namespace
