@@ -1,6 +1,10 @@
 #include "lib/agent.h"
 
 #include <cerrno>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
