@@ -96,8 +96,9 @@ int GhostKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
   };
   const long ret = RawGhostRun(GHOST_OP_COMMIT, &args, sizeof(args));
   if (ret >= 0) return static_cast<int>(ret);
-  // EPERM: the caller is not an agent (any more).
-  if (errno == EPERM) caller_detached = true;
+  // EPERM: the caller is not an agent (any more); ENODEV: its enclave is
+  // being destroyed (it is detached a moment later).
+  if (errno == EPERM || errno == ENODEV) caller_detached = true;
   return -errno;
 }
 
