@@ -10,7 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/ghost_run.h"
 
 namespace ghost {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/enclave.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/status_word_region.h"
 
 namespace ghost {
 

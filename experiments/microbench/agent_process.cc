@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "experiments/microbench/cpu_layout.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/ghost_run.h"
 
 namespace ghost::bench {
 namespace {

@@ -6,11 +6,11 @@
 #define GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_
 
 #include "absl/status/status.h"
-#include "lib/agent.h"
-#include "lib/run_queue.h"
-#include "lib/scheduler.h"
-#include "lib/task_table.h"
-#include "lib/txn.h"
+#include "lib/agent/agent_group.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/scheduler.h"
+#include "lib/agent/task_table.h"
+#include "lib/agent/txn.h"
 
 namespace ghost {
 

@@ -26,14 +26,14 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "lib/agent.h"
-#include "lib/channel.h"
-#include "lib/kernel_interface.h"
-#include "lib/run_queue.h"
-#include "lib/scheduler.h"
-#include "lib/task_table.h"
-#include "lib/topology.h"
-#include "lib/txn.h"
+#include "lib/agent/agent_group.h"
+#include "lib/agent/channel.h"
+#include "lib/agent/kernel_interface.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/scheduler.h"
+#include "lib/agent/task_table.h"
+#include "lib/agent/txn.h"
+#include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 
 namespace ghost::fifo {

@@ -7,7 +7,7 @@
 #include <atomic>
 #include <cstdint>
 
-#include "lib/task.h"
+#include "lib/agent/task.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::fifo {

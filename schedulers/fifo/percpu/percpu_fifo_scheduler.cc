@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "lib/txn.h"
+#include "lib/agent/txn.h"
 
 namespace ghost::fifo {
 
