@@ -1,9 +1,10 @@
-#include "agents/agent_fifo/takeover.h"
+#include "lib/runtime/takeover.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "absl/container/flat_hash_set.h"
@@ -61,6 +62,27 @@ absl::StatusOr<std::vector<AgentProcess>> FindAgentProcesses(
     }
   }
   return out;
+}
+
+absl::StatusOr<std::vector<pid_t>> ChoosePredecessors(
+    unsigned int enclave_id, const std::vector<AgentProcess>& agents,
+    bool allowed) {
+  std::vector<pid_t> pids;
+  for (const AgentProcess& a : agents) {
+    if (std::find(std::begin(kRuntimePrograms), std::end(kRuntimePrograms),
+                  a.comm) == std::end(kRuntimePrograms)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "enclave ", enclave_id, " is run by process ", a.pid, " (", a.comm,
+          "), which is not agent_fifo or ghost_agent: stop it first"));
+    }
+    if (!allowed) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "enclave ", enclave_id, " is run by ", a.comm, " ", a.pid,
+          ": stop it, or pass --takeover to replace it in place"));
+    }
+    pids.push_back(a.pid);
+  }
+  return pids;
 }
 
 }  // namespace ghost
