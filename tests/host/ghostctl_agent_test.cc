@@ -18,28 +18,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/runtime/control_server.h"
+#include "tests/host/ghostctl_outcome.h"
 #include "tools/ghostctl/command_table.h"
 
 namespace ghost::ctl {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Outcome {
-  int rc;
-  std::string out, err;
-};
-
-Outcome Ghostctl(const std::vector<std::string>& words) {
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  Outcome o;
-  o.rc = Dispatch(words);
-  fflush(stdout);
-  o.out = ::testing::internal::GetCapturedStdout();
-  o.err = ::testing::internal::GetCapturedStderr();
-  return o;
-}
 
 class GhostctlAgentTest : public ::testing::Test {
  protected:
