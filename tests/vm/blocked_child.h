@@ -22,7 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost::testing {
 

@@ -19,7 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/vm_helpers.h"
 
 namespace ghost::testing {

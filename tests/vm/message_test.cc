@@ -3,10 +3,10 @@
 // events come from threads that enter, get signalled, change affinity and
 // nice, block, yield, get preempted, fork, leave and exit.
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <linux/sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -25,11 +25,11 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
-#include "lib/ghost_run.h"
-#include "lib/ghostfs_mount.h"
-#include "lib/message_queue.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/ghostfs_mount.h"
+#include "lib/abi/message_queue.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/vm_helpers.h"
