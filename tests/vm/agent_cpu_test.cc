@@ -28,17 +28,6 @@ namespace {
 
 using ::ghost::testing::DestroyAllEnclaves;
 
-// Waits up to `limit` for `done`.
-template <typename Pred>
-bool Within(absl::Duration limit, Pred done) {
-  const absl::Time end = absl::Now() + limit;
-  while (!done()) {
-    if (absl::Now() >= end) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 std::string AgentsOnline(const Enclave& e) {
   absl::StatusOr<std::string> n = ReadGhostfsFile(e.dir() + "/agent_online");
   return n.ok() ? *n : n.status().ToString();
@@ -144,8 +133,9 @@ TEST_F(AgentCpuTest, ASpinningAgentLetsPerCpuKernelWorkRun) {
     (void)WriteGhostfsFile("/proc/sys/vm/stat_refresh", "1");
     refreshed.store(true);
   });
-  EXPECT_TRUE(Within(absl::Seconds(10), [&] { return refreshed.load(); }))
-      << "the kworker of the agent's CPU never ran";
+  EXPECT_TRUE(testing::WaitFor(absl::Seconds(10), [&] {
+    return refreshed.load();
+  })) << "the kworker of the agent's CPU never ran";
   stop.store(true);
   agent.join();
   refresher.join();

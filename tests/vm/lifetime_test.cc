@@ -18,8 +18,8 @@
 #include <string>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -30,8 +30,8 @@
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/abi/message_queue.h"
 #include "lib/uapi/linux/ghost.h"
-#include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/enclave_child.h"
+#include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/vm_helpers.h"
 

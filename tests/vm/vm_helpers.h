@@ -35,6 +35,18 @@ inline void DestroyAllEnclaves() {
   }
 }
 
+// Waits up to `limit` for `done()` to hold, checking every millisecond;
+// returns whether it does.
+template <typename Pred>
+bool WaitFor(absl::Duration limit, Pred done) {
+  const absl::Time end = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() >= end) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
 // Whether enclave_<id> exists, and waiting (up to `limit`) for it to go.
 inline bool EnclaveExists(unsigned int id) {
   return access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", id).c_str(),
