@@ -36,6 +36,9 @@ struct FifoTestAgent::Shared {
   std::atomic<uint64_t> cpu_messages[kCpuMessageTypes] = {};
   std::atomic<int> nr_problems{0};
   char problems[kMaxProblems][kProblemLen] = {};
+  // The thread messages handled, published one by one through `nr_logged`.
+  std::atomic<int> nr_logged{0};
+  ghost_msg log[kLogSize] = {};
 };
 
 namespace {
@@ -143,6 +146,19 @@ std::vector<std::string> FifoTestAgent::problems() {
   return out;
 }
 
+std::vector<ghost_msg> FifoTestAgent::Messages() {
+  const int n = shared_->nr_logged.load(std::memory_order_acquire);
+  return std::vector<ghost_msg>(shared_->log, shared_->log + n);
+}
+
+std::vector<ghost_msg> FifoTestAgent::MessagesOf(uint64_t gtid) {
+  std::vector<ghost_msg> out;
+  for (const ghost_msg& m : Messages()) {
+    if (m.gtid == gtid) out.push_back(m);
+  }
+  return out;
+}
+
 // In the agent process.
 void FifoTestAgent::Problem(const std::string& what) {
   const int i = shared_->nr_problems.load();
@@ -221,6 +237,10 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
   }
   Thread& t = threads_[msg.gtid];
   shared_->messages.fetch_add(1);
+  if (const int n = shared_->nr_logged.load(); n < kLogSize) {
+    shared_->log[n] = msg;
+    shared_->nr_logged.store(n + 1, std::memory_order_release);
+  }
   const uint32_t want = msg.type == GHOST_MSG_NEW ? 1 : t.seq + 1;
   if (msg.seqnum != want) {
     Problem(absl::StrCat("gtid ", msg.gtid, ": ", MessageTypeName(msg.type),

@@ -158,7 +158,7 @@ TEST_F(PermissionTest, AUserMovesTheirOwnThreadsButNotOthers) {
       pause();
       _exit(0);
     }
-    testing::WaitUntilAsleep(mine);
+    if (!testing::WaitUntilBlocked(mine)) return 3;
     const int err = WriteErrno(tasks, absl::StrCat(mine));
     kill(mine, SIGKILL);
     waitpid(mine, nullptr, 0);

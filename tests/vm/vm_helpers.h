@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "lib/enclave.h"
 #include "lib/uapi/linux/ghost.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -42,11 +43,7 @@ inline bool EnclaveExists(unsigned int id) {
 }
 
 inline bool EnclaveGoneWithin(unsigned int id, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (EnclaveExists(id) && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return !EnclaveExists(id);
+  return WaitFor([id] { return !EnclaveExists(id); }, limit);
 }
 
 // The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "".
@@ -72,23 +69,7 @@ inline void MoveToCfs(pid_t pid) {
 
 // Waits up to `limit` for `pid` to exit; returns true and its status if so.
 inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (waitpid(pid, status, WNOHANG) == pid) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return false;
-}
-
-// Waits until thread `tid` (of any process) sleeps: a thread moved in while
-// it runs keeps its CPU (K2), wherever that is.
-inline void WaitUntilAsleep(pid_t tid) {
-  const std::string path = absl::StrCat("/proc/", tid, "/stat");
-  for (int i = 0; i < 4000; ++i) {
-    absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
-    if (stat.ok() && stat->find(") S ") != std::string::npos) return;
-    absl::SleepFor(absl::Microseconds(250));
-  }
+  return WaitFor([&] { return waitpid(pid, status, WNOHANG) == pid; }, limit);
 }
 
 // Runs `body` in a child process with uid/gid 65534; returns its exit code.
