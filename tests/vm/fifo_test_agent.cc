@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "lib/ghost_run.h"
 #include "lib/message_ring.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -85,11 +86,8 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
   Shared* shared = agent->shared_;
   // Attaching takes milliseconds; a child that neither attaches nor fails
   // in this long is stuck (the destructor then kills it).
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (shared->attached.load() == 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  if (shared->attached.load() == 0) {
+  if (!WaitFor([shared] { return shared->attached.load() != 0; },
+               absl::Seconds(30))) {
     return absl::DeadlineExceededError(
         "the agent process neither attached nor failed within 30 s");
   }
@@ -107,11 +105,13 @@ FifoTestAgent::~FifoTestAgent() {
     // A signal interrupts its sleep in ghost_run(); one that lands while
     // it is awake is lost, so keep nudging until it is gone.
     int status;
-    for (int i = 0; i < 500 && waitpid(pid_, &status, WNOHANG) == 0; ++i) {
-      kill(pid_, SIGUSR1);
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    if (waitpid(pid_, &status, WNOHANG) == 0) {
+    const bool exited = WaitFor(
+        [&] {
+          kill(pid_, SIGUSR1);
+          return waitpid(pid_, &status, WNOHANG) == pid_;
+        },
+        absl::Seconds(5));
+    if (!exited) {
       kill(pid_, SIGKILL);
       waitpid(pid_, &status, 0);
     }
