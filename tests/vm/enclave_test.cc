@@ -31,7 +31,7 @@
 #include "lib/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
-#include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/running_ghost.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
 
@@ -43,7 +43,6 @@ using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::HoldsThroughout;
 using ::ghost::testing::IsRunnable;
-using ::ghost::testing::PinTo;
 using ::ghost::testing::ReapWithin;
 using ::ghost::testing::RunAsNobody;
 using ::ghost::testing::WaitFor;
@@ -320,35 +319,27 @@ TEST_F(EnclaveTest, BadTidsAreRefused) {
   EXPECT_THAT(*e.Tasks(), IsEmpty());
 }
 
-// The next two tests need a ghost thread that runs: one that entered
-// while running keeps its CPU until it blocks or anything else wants that
-// CPU (K2), and after that only an agent runs it. So each has an agent on
-// CPU 2, the helper's CPU, and the helper runs to its end whatever takes
-// its CPU on the way.
+// The next two tests need a ghost thread that runs: a helper on CPU 2
+// with an agent there (tests/vm/running_ghost.h).
 class EnclaveWithAgentTest : public EnclaveTest {
  protected:
   void SetUp() override {
     EnclaveTest::SetUp();
-    saved_cpus_ = PinTo(0);  // CPU 2 is the helper's and the agent's
     enclave_.emplace(MustCreate(1));
     ASSERT_TRUE(enclave_->SetCpus("2").ok());
-    absl::StatusOr<std::unique_ptr<testing::FifoTestAgent>> agent =
-        testing::FifoTestAgent::Start(*enclave_, 2);
+    absl::StatusOr<std::unique_ptr<testing::CpuAgent>> agent =
+        testing::CpuAgent::Start(*enclave_, 2);
     ASSERT_TRUE(agent.ok()) << agent.status();
     agent_ = std::move(*agent);
   }
   void TearDown() override {
-    if (agent_ != nullptr) {
-      EXPECT_THAT(agent_->problems(), IsEmpty());
-    }
+    if (agent_) EXPECT_THAT(agent_->agent().problems(), IsEmpty());
     agent_.reset();
-    sched_setaffinity(0, sizeof(saved_cpus_), &saved_cpus_);
     EnclaveTest::TearDown();
   }
 
   std::optional<Enclave> enclave_;
-  std::unique_ptr<testing::FifoTestAgent> agent_;
-  cpu_set_t saved_cpus_;
+  std::unique_ptr<testing::CpuAgent> agent_;
 };
 
 TEST_F(EnclaveWithAgentTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
@@ -356,10 +347,7 @@ TEST_F(EnclaveWithAgentTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
   int report_fds[2], done_fds[2];
   ASSERT_EQ(pipe(report_fds), 0);
   ASSERT_EQ(pipe(done_fds), 0);
-  const pid_t helper = fork();
-  if (helper == 0) {
-    PinTo(2);
-    if (!Enclave(e).AddTask(getpid()).ok()) _exit(3);
+  const pid_t helper = testing::ForkRunningGhost(e, 2, [&] {
     close(done_fds[1]);
     const pid_t child = fork();
     char c;
@@ -371,8 +359,7 @@ TEST_F(EnclaveWithAgentTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
     (void)write(report_fds[1], report, sizeof(report));
     (void)read(done_fds[0], &c, 1);
     waitpid(child, nullptr, 0);
-    _exit(0);
-  }
+  });
   close(report_fds[1]);
   close(done_fds[0]);
   pid_t report[2] = {-1, -1};
@@ -393,12 +380,7 @@ TEST_F(EnclaveWithAgentTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
 // the enclave: "left" is when `e` no longer lists it.
 TEST_F(EnclaveWithAgentTest, AGhostThreadThatExitsLeavesTheEnclave) {
   const Enclave& e = *enclave_;
-  const pid_t helper = fork();
-  if (helper == 0) {
-    PinTo(2);
-    if (!Enclave(e).AddTask(getpid()).ok()) _exit(3);
-    _exit(7);
-  }
+  const pid_t helper = testing::ForkRunningGhost(e, 2, [] { _exit(7); });
   int status = 0;
   ASSERT_TRUE(ReapWithin(helper, testing::kWaitLimit, &status));
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);

@@ -36,6 +36,7 @@
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/running_ghost.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
 
@@ -43,6 +44,7 @@ namespace ghost {
 namespace {
 
 using ::ghost::testing::BlockedChild;
+using ::ghost::testing::CpuAgent;
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::FifoTestAgent;
@@ -282,27 +284,15 @@ TEST_F(MessageTest, StatusWordsAreReadOnly) {
             MAP_FAILED);
 }
 
-// The tests below watch a ghost thread that runs. One that entered while
-// running keeps its CPU until it blocks or anything else wants that CPU
-// (K2); after that only an agent runs it again. So an agent
-// (FifoTestAgent, on CPU 2, the enclave's only CPU) keeps these threads
-// going whatever takes their CPU on the way, and its log shows their
-// messages. A kernel thread that takes CPU 2 adds a PREEMPTED (and the
-// agent's latch brings the thread back), so each test looks at the
-// messages of the behaviour it names, not at the exact sequence.
+// The tests below watch a ghost thread that runs (tests/vm/running_ghost.h):
+// a helper on CPU 2, the enclave's only CPU, with an agent there whose log
+// shows the helper's messages. A kernel thread that takes CPU 2 adds a
+// PREEMPTED, so each test looks at the messages of the behaviour it
+// names, not at the exact sequence.
 
-// Forks a helper on CPU 2 that moves itself into `e` and then runs `body`;
-// it exits with 0, or 3 if it could not enter.
 template <typename Body>
 pid_t ForkRunningGhost(const Enclave& e, Body body) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    PinTo(2);
-    if (!Enclave(e).AddTask(getpid()).ok()) _exit(3);
-    body();
-    _exit(0);
-  }
-  return pid;
+  return testing::ForkRunningGhost(e, 2, body);
 }
 
 bool IsLast(const ghost_msg& m) {
@@ -314,18 +304,16 @@ class RunningThreadTest : public MessageTest {
   void SetUp() override {
     MessageTest::SetUp();
     ASSERT_TRUE(enclave_->SetCpus("2").ok());
-    saved_cpus_ = PinTo(0);  // CPU 2 is the helpers' and the agent's
-    absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
-        FifoTestAgent::Start(*enclave_, 2);  // its queue is the default now
+    // Its queue is the default one now.
+    absl::StatusOr<std::unique_ptr<CpuAgent>> agent =
+        CpuAgent::Start(*enclave_, 2);
     ASSERT_TRUE(agent.ok()) << agent.status();
-    agent_ = std::move(*agent);
+    cpu_agent_ = std::move(*agent);
+    agent_ = &cpu_agent_->agent();
   }
   void TearDown() override {
-    if (agent_ != nullptr) {
-      EXPECT_THAT(agent_->problems(), IsEmpty());
-    }
-    agent_.reset();
-    sched_setaffinity(0, sizeof(saved_cpus_), &saved_cpus_);
+    if (agent_ != nullptr) EXPECT_THAT(agent_->problems(), IsEmpty());
+    cpu_agent_.reset();
     MessageTest::TearDown();
   }
 
@@ -346,8 +334,8 @@ class RunningThreadTest : public MessageTest {
     return msgs;
   }
 
-  std::unique_ptr<FifoTestAgent> agent_;
-  cpu_set_t saved_cpus_;
+  std::unique_ptr<CpuAgent> cpu_agent_;
+  FifoTestAgent* agent_ = nullptr;
 };
 
 TEST_F(RunningThreadTest, AThreadThatExitsEndsWithDeadAndNotBlocked) {

@@ -3,6 +3,7 @@
 #define GHOST_TESTS_VM_VM_HELPERS_H_
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,10 +74,13 @@ inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
 }
 
 // Runs `body` in a child process with uid/gid 65534; returns its exit code.
+// The child is dumpable, as a user's own process is (setuid() cleared it),
+// so that it may look at its own children in /proc (IsBlocked()).
 inline int RunAsNobody(const std::function<int()>& body) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
+    if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(102);
     _exit(body());
   }
   int status;
