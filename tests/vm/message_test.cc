@@ -393,10 +393,14 @@ TEST_F(RunningThreadTest, ACfsTaskPreemptsARunningGhostThread) {
   const uint64_t gtid = Gtid(pid);
   // Running on CPU 2 (it entered running, or the agent put it back).
   // `before`: its messages up to then; a later PREEMPTED is the news.
+  absl::StatusOr<StatusWordRegion> words =
+      StatusWordRegion::Map(enclave_->dir());
+  ASSERT_TRUE(words.ok()) << words.status();
   size_t before = 0;
   ASSERT_TRUE(WaitFor([&] {
     before = agent_->MessagesOf(gtid).size();
-    return WordOf(gtid).on_cpu();
+    const std::optional<StatusWord> w = words->Find(gtid);  // once it entered
+    return w.has_value() && w->on_cpu();
   }));
   // A CFS task that wakes on CPU 2 takes the CPU from the ghost thread.
   const pid_t cfs = fork();
