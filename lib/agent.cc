@@ -1,6 +1,10 @@
 #include "lib/agent.h"
 
 #include <cerrno>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -18,8 +22,9 @@ bool CpuHasAgent(const absl::Status& s) {
 
 absl::StatusOr<std::unique_ptr<AgentGroup>> AgentGroup::Start(
     KernelInterface& kernel, absl::Span<const int> cpus, AgentLoop& loop,
-    absl::Duration attach_timeout) {
-  std::unique_ptr<AgentGroup> group(new AgentGroup(kernel, loop));
+    absl::Duration attach_timeout, DestroyedCallback on_destroyed) {
+  std::unique_ptr<AgentGroup> group(
+      new AgentGroup(kernel, loop, std::move(on_destroyed)));
   group->cpus_.assign(cpus.begin(), cpus.end());
   const absl::Time deadline = absl::Now() + attach_timeout;
   for (int cpu : cpus) {
@@ -96,9 +101,47 @@ void AgentGroup::Run(int cpu, absl::Time attach_deadline) {
     ++attached_;
   }
   while (!go_.load()) absl::SleepFor(absl::Microseconds(100));
-  while (!stopping()) loop_.Round(cpu);
+  while (!stopping()) {
+    loop_.Round(cpu);
+    if (kernel_.CallerDetached()) {
+      Detached(cpu);
+      exited_.fetch_add(1);
+      return;  // a CFS thread already: nothing to leave
+    }
+  }
   kernel_.DetachAgent();
   exited_.fetch_add(1);
+}
+
+void AgentGroup::Detached(int cpu) {
+  absl::StatusOr<std::optional<std::string>> why = kernel_.WhyDestroyed();
+  if (!why.ok()) {
+    // Say something rather than nothing: the agent is gone either way.
+    why = std::optional<std::string>(absl::StrCat(
+        "the agent of CPU ", cpu, " was detached, and asking why failed (",
+        why.status().message(), ")"));
+  }
+  bool first = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!why->has_value()) {
+      detached_cpus_.push_back(cpu);
+      return;
+    }
+    first = !destroyed_.has_value();
+    if (first) destroyed_ = **why;
+  }
+  if (first && on_destroyed_) on_destroyed_();
+}
+
+std::optional<std::string> AgentGroup::destroyed() const {
+  absl::MutexLock lock(&mu_);
+  return destroyed_;
+}
+
+std::vector<int> AgentGroup::detached_cpus() const {
+  absl::MutexLock lock(&mu_);
+  return detached_cpus_;
 }
 
 }  // namespace ghost

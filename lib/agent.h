@@ -13,11 +13,27 @@
 // Attaching retries while the CPU still has an agent (EBUSY) until the
 // timeout: that is how a new agent takes over from one that is leaving
 // (in-place upgrade).
+//
+// An enclave destroyed under its agents (the watchdog, an administrator)
+// detaches every agent and wakes those asleep in the kernel; their next
+// block or commit fails. After each round a thread asks the kernel
+// interface whether that happened (no system call); if so it leaves its
+// loop and, if the enclave is gone rather than just its CPU (offline),
+// records the reason and calls `on_destroyed` (once per group), so the
+// program can say why and exit:
+//
+//   AgentGroup::Start(kernel, cpus, policy, timeout,
+//                     [] { kill(getpid(), SIGUSR2); });   // wake main
+//   ...
+//   if (std::optional<std::string> why = (*agents)->destroyed()) ...
 #ifndef GHOST_LIB_AGENT_H_
 #define GHOST_LIB_AGENT_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -45,9 +61,13 @@ class AgentLoop {
 
 class AgentGroup {
  public:
+  // Called from an agent thread that found the enclave destroyed; must
+  // not block (e.g. send a signal, set a flag).
+  using DestroyedCallback = std::function<void()>;
+
   static absl::StatusOr<std::unique_ptr<AgentGroup>> Start(
       KernelInterface& kernel, absl::Span<const int> cpus, AgentLoop& loop,
-      absl::Duration attach_timeout);
+      absl::Duration attach_timeout, DestroyedCallback on_destroyed = nullptr);
 
   // Stops every agent: each leaves ghost and its thread exits.
   ~AgentGroup() { Stop(); }
@@ -63,13 +83,25 @@ class AgentGroup {
   }
   absl::Duration all_attached_time() const { return all_attached_time_; }
 
+  // Why the enclave was destroyed under the agents (the kernel's reason,
+  // from /sys/fs/ghost/destroyed), or nullopt if no agent found it gone.
+  std::optional<std::string> destroyed() const;
+
+  // The CPUs whose agent was detached while the enclave lives on (its
+  // CPU went offline): their threads left the loop.
+  std::vector<int> detached_cpus() const;
+
  private:
-  AgentGroup(KernelInterface& kernel, AgentLoop& loop)
-      : kernel_(kernel), loop_(loop) {}
+  AgentGroup(KernelInterface& kernel, AgentLoop& loop,
+             DestroyedCallback on_destroyed)
+      : kernel_(kernel), loop_(loop), on_destroyed_(std::move(on_destroyed)) {}
   void Run(int cpu, absl::Time attach_deadline);
+  // The agent of `cpu` is no agent any more: find out why.
+  void Detached(int cpu);
 
   KernelInterface& kernel_;
   AgentLoop& loop_;
+  const DestroyedCallback on_destroyed_;
   std::vector<int> cpus_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stop_{false};
@@ -78,9 +110,11 @@ class AgentGroup {
   std::atomic<int64_t> max_wait_ns_{0};
   absl::Duration all_attached_time_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   int attached_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> destroyed_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> detached_cpus_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ghost

@@ -61,6 +61,34 @@ std::string LastDestroyed(const std::string& mount_point) {
   return lines.empty() ? "" : lines.back();
 }
 
+std::optional<std::string> FindDestroyedReason(absl::string_view destroyed,
+                                               unsigned int id) {
+  std::optional<std::string> reason;
+  for (absl::string_view line :
+       absl::StrSplit(destroyed, '\n', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> id_and_reason =
+        absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    unsigned int line_id;
+    if (absl::SimpleAtoi(id_and_reason.first, &line_id) && line_id == id) {
+      reason = std::string(id_and_reason.second);  // a later line wins
+    }
+  }
+  return reason;
+}
+
+std::string DestroyedReason(const std::string& mount_point, unsigned int id) {
+  const std::string path = mount_point + "/destroyed";
+  absl::StatusOr<std::string> text = ReadGhostfsFile(path);
+  if (!text.ok()) {
+    return absl::StrCat("no reason known (", text.status().message(), ")");
+  }
+  std::optional<std::string> reason = FindDestroyedReason(*text, id);
+  if (!reason.has_value()) {
+    return absl::StrCat("no reason known (", path, " has no line about it)");
+  }
+  return *reason;
+}
+
 absl::StatusOr<std::vector<unsigned int>> ListEnclaveIds(
     const std::string& mount_point) {
   DIR* dir = opendir(mount_point.c_str());

@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@ class Enclave {
 
   unsigned int id() const { return id_; }
   const std::string& dir() const { return dir_; }
+  const std::string& mount_point() const { return mount_point_; }
 
   // Destroys the enclave through its own ctl file.
   absl::Status Destroy();
@@ -69,6 +71,19 @@ absl::StatusOr<std::string> ReadGhostfsFile(const std::string& path);
 // The newest line of `mount_point`/destroyed ("<id> <reason>"), or "" if
 // nothing was destroyed yet or the file cannot be read.
 std::string LastDestroyed(const std::string& mount_point);
+
+// Why enclave `id` was destroyed: the reason of the newest line about it in
+// the text of a `destroyed` file ("<id> <reason>" per line, oldest first),
+// or nullopt if no line is about it.
+std::optional<std::string> FindDestroyedReason(absl::string_view destroyed,
+                                               unsigned int id);
+
+// The same, read from `mount_point`/destroyed. The kernel writes the line
+// before it moves the enclave's threads out, so an agent that noticed it
+// is no longer an agent finds it. Words instead of a reason when there is
+// none (more than 16 enclaves were destroyed since) or the file cannot be
+// read, so the result is always fit to show.
+std::string DestroyedReason(const std::string& mount_point, unsigned int id);
 
 }  // namespace ghost
 

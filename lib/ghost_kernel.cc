@@ -20,6 +20,11 @@ long RawGhostRun(unsigned int op, void* arg, unsigned int size) {
   return syscall(__NR_ghost_run, op, arg, size);
 }
 
+// Set when a call of this thread says it is no longer an agent. Per
+// thread: each agent thread is detached on its own (a CPU that goes
+// offline detaches only its agent).
+thread_local bool caller_detached = false;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<GhostKernel>> GhostKernel::Open(
@@ -62,7 +67,9 @@ absl::Status GhostKernel::SetChannelWakeup(Channel& channel,
 }
 
 absl::StatusOr<uint32_t> GhostKernel::AttachAgent(int cpu) {
-  return ghost::AttachAgent(dir_.get(), cpu);
+  absl::StatusOr<uint32_t> sw = ghost::AttachAgent(dir_.get(), cpu);
+  if (sw.ok()) caller_detached = false;
+  return sw;
 }
 
 void GhostKernel::DetachAgent() {
@@ -88,13 +95,19 @@ int GhostKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
       .agent_barrier = agent_barrier,
   };
   const long ret = RawGhostRun(GHOST_OP_COMMIT, &args, sizeof(args));
-  return ret < 0 ? -errno : static_cast<int>(ret);
+  if (ret >= 0) return static_cast<int>(ret);
+  // EPERM: the caller is not an agent (any more); ENODEV: its enclave is
+  // being destroyed (it is detached a moment later).
+  if (errno == EPERM || errno == ENODEV) caller_detached = true;
+  return -errno;
 }
 
 int GhostKernel::BlockAgent(uint32_t agent_barrier) {
   ghost_agent_block_args args = {.agent_barrier = agent_barrier};
-  return RawGhostRun(GHOST_OP_AGENT_BLOCK, &args, sizeof(args)) < 0 ? errno
-                                                                     : 0;
+  if (RawGhostRun(GHOST_OP_AGENT_BLOCK, &args, sizeof(args)) == 0) return 0;
+  // EINVAL: the caller is not an agent (any more).
+  if (errno == EINVAL) caller_detached = true;
+  return errno;
 }
 
 int GhostKernel::PingAgent(int cpu) {
@@ -107,6 +120,15 @@ int GhostKernel::FreeStatusWord(uint32_t region, uint32_t index) {
   ghost_sw_args args = {
       .enclave_fd = dir_.get(), .region = region, .index = index};
   return RawGhostRun(GHOST_OP_SW_FREE, &args, sizeof(args)) < 0 ? errno : 0;
+}
+
+bool GhostKernel::CallerDetached() { return caller_detached; }
+
+absl::StatusOr<std::optional<std::string>> GhostKernel::WhyDestroyed() {
+  absl::StatusOr<bool> destroyed = EnclaveDestroyed(dir_.get());
+  if (!destroyed.ok()) return destroyed.status();
+  if (!*destroyed) return std::nullopt;
+  return DestroyedReason(enclave_.mount_point(), enclave_.id());
 }
 
 }  // namespace ghost

@@ -43,6 +43,8 @@ class GhostKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  bool CallerDetached() override;
+  absl::StatusOr<std::optional<std::string>> WhyDestroyed() override;
 
   int enclave_fd() const { return dir_.get(); }
 

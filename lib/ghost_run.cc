@@ -50,6 +50,19 @@ absl::StatusOr<StatusWordLocation> FindStatusWord(int enclave_fd,
   return StatusWordLocation{args.region, args.index};
 }
 
+absl::StatusOr<bool> EnclaveDestroyed(int enclave_fd) {
+  // No thread has gtid 0: the look-up fails, ENODEV first if the enclave
+  // is going or gone, else ENOENT.
+  ghost_sw_args args = {.enclave_fd = enclave_fd, .gtid = 0};
+  if (syscall(__NR_ghost_run, GHOST_OP_SW_INFO, &args, sizeof(args)) == 0) {
+    return false;
+  }
+  const int err = errno;
+  if (err == ENODEV) return true;
+  if (err == ENOENT) return false;
+  return ErrnoStatus(err, "is the enclave alive? (status word look-up)");
+}
+
 absl::Status FreeStatusWord(int enclave_fd, StatusWordLocation where) {
   ghost_sw_args args = {
       .enclave_fd = enclave_fd, .region = where.region, .index = where.index};

@@ -33,6 +33,11 @@ struct StatusWordLocation {
 absl::StatusOr<StatusWordLocation> FindStatusWord(int enclave_fd,
                                                   uint64_t gtid);
 
+// Whether the enclave open at `enclave_fd` is being or has been destroyed:
+// an operation that names it fails with ENODEV from then on, even if a new
+// enclave with the same id exists by now.
+absl::StatusOr<bool> EnclaveDestroyed(int enclave_fd);
+
 // Frees a status word whose thread died or departed.
 absl::Status FreeStatusWord(int enclave_fd, StatusWordLocation where);
 

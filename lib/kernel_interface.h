@@ -12,6 +12,8 @@
 #define GHOST_LIB_KERNEL_INTERFACE_H_
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,6 +73,17 @@ class KernelInterface {
 
   // GHOST_OP_SW_FREE of a dead or departed thread's word: 0 or an errno.
   virtual int FreeStatusWord(uint32_t region, uint32_t index) = 0;
+
+  // Hot path, no system call. Whether a call of the calling thread found
+  // that it is no longer an agent (BlockAgent's EINVAL, Commit's EPERM):
+  // its enclave was destroyed (that detaches every agent, and wakes one
+  // asleep in BlockAgent), its CPU went offline, or it left ghost. A
+  // successful AttachAgent clears it. AgentGroup asks after every round.
+  virtual bool CallerDetached() = 0;
+
+  // Set-up path. Why the enclave was destroyed ("watchdog: thread ..."),
+  // or nullopt while it lives (an agent that was detached alone).
+  virtual absl::StatusOr<std::optional<std::string>> WhyDestroyed() = 0;
 };
 
 }  // namespace ghost

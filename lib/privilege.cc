@@ -68,8 +68,10 @@ std::string GhostfsPermissionHint(absl::string_view path, int err) {
              absl::StrContains(path, "/sw_regions/")) {
     what = "reading the status words";
   } else if (name == "tasks") {
-    return " (moving a thread in needs root, CAP_SYS_NICE, or the same "
-           "owner as the thread; kernel threads cannot be moved)";
+    return " (moving a thread in needs write access to tasks, which is "
+           "root's unless the enclave's owner delegated it with chown, and "
+           "the right to change the thread's policy: the same user or "
+           "CAP_SYS_NICE; kernel threads cannot be moved)";
   } else if (name == "version") {
     return " (version is read-only)";
   } else {

@@ -12,6 +12,10 @@
 // threads wait). The default destroys an enclave this agent created and
 // keeps one it attached to.
 //
+// If the enclave is destroyed under it (the watchdog, `ghostctl destroy`),
+// it says why (the kernel's reason from /sys/fs/ghost/destroyed) and exits
+// with status 1 at once.
+//
 // In-place upgrade: started on an enclave that another agent_fifo runs, it
 // takes over (--takeover, on by default): it makes its queue the enclave's
 // default, signals the old agent (SIGUSR1: hand over and exit, keeping the
@@ -190,6 +194,9 @@ absl::StatusOr<std::vector<pid_t>> PredecessorsOf(
   return pids;
 }
 
+// An agent thread found the enclave destroyed (sent to ourselves).
+constexpr int kEnclaveDestroyedSignal = SIGUSR2;
+
 // Signals go to the main thread's sigwait; agent threads inherit the mask.
 sigset_t BlockStopSignals() {
   sigset_t set;
@@ -197,6 +204,7 @@ sigset_t BlockStopSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGUSR1);
+  sigaddset(&set, kEnclaveDestroyedSignal);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
@@ -212,7 +220,8 @@ void SetThreadStackSize(size_t bytes) {
   pthread_attr_destroy(&attr);
 }
 
-// Waits for a stop signal. While a take-over is in progress, also watches
+// Waits for a stop signal (or word that the enclave is gone). While a
+// take-over is in progress, also watches
 // for the first commit, to print the blackout.
 int WaitForSignal(const sigset_t& set, const Policy& policy,
                   std::optional<absl::Time> takeover_start) {
@@ -274,6 +283,18 @@ void PrintCensus(Policy& policy) {
               failures.empty() ? " none" : failures.c_str(), running.c_str(),
               blocked.c_str(), unqueued.c_str());
   std::fflush(stdout);
+}
+
+// Why the enclave was destroyed under the stopped agents, if it was.
+std::optional<std::string> DestroyedUnder(const AgentGroup& group,
+                                          KernelInterface& kernel) {
+  if (std::optional<std::string> why = group.destroyed()) return why;
+  absl::StatusOr<std::optional<std::string>> why = kernel.WhyDestroyed();
+  if (!why.ok()) {
+    std::cerr << "agent_fifo: " << why.status().message() << "\n";
+    return std::nullopt;
+  }
+  return *why;
 }
 
 Policy MakePolicy(KernelInterface& kernel, const std::vector<int>& cpus,
@@ -348,7 +369,8 @@ absl::Status Run() {
 
   const absl::Time attach_start = absl::Now();
   absl::StatusOr<std::unique_ptr<AgentGroup>> group = AgentGroup::Start(
-      **kernel, *cpus, policy.loop(), absl::GetFlag(FLAGS_attach_timeout));
+      **kernel, *cpus, policy.loop(), absl::GetFlag(FLAGS_attach_timeout),
+      [] { kill(getpid(), kEnclaveDestroyedSignal); });
   if (!group.ok()) return group.status();
   const std::string took_over =
       old->empty() ? ""
@@ -377,6 +399,20 @@ absl::Status Run() {
   const int sig = WaitForSignal(stop_signals, policy, takeover_start);
   PrintCensus(policy);
   (*group)->Stop();
+  // Gone under the agents (they said so), or just now, while they were
+  // stopping: then there is nothing left to keep or destroy.
+  if (std::optional<std::string> why = DestroyedUnder(**group, **kernel)) {
+    std::printf("agent_fifo: enclave gone: %llu commits completed, %llu "
+                "failed, %llu messages\n",
+                static_cast<unsigned long long>(policy.txns().completed()),
+                static_cast<unsigned long long>(policy.txns().failed()),
+                static_cast<unsigned long long>(
+                    policy.stats().messages.load()));
+    std::fflush(stdout);
+    return absl::AbortedError(
+        absl::StrCat("enclave ", enclave.id(), " was destroyed by the kernel: ",
+                     *why, "; its threads are back in CFS"));
+  }
   const bool destroy = sig != SIGUSR1 && o->destroy_on_exit;
   std::printf("agent_fifo: %s: %llu commits completed, %llu failed, %llu "
               "messages; enclave %u %s\n",

@@ -21,7 +21,7 @@ absl::Status AgentContext::Check() {
     last_enclave_check_ = now;
     if (access(lab_.enclave->dir().c_str(), F_OK) != 0) {
       return absl::AbortedError(absl::StrCat(
-          "the enclave was destroyed under the agent (", LastDestroyed(), ")"));
+          "the enclave was destroyed under the agent (", DestroyedReason(lab_), ")"));
     }
   }
   return absl::OkStatus();
@@ -38,7 +38,7 @@ absl::Status AgentContext::Block(uint32_t barrier) {
   }
   return absl::AbortedError(absl::StrCat(
       "the agent is not an agent any more (", s.message(),
-      "): the enclave was destroyed or the agent detached; ", LastDestroyed()));
+      "): the enclave was destroyed or the agent detached; ", DestroyedReason(lab_)));
 }
 
 void AgentContext::CountResult(int32_t result) {

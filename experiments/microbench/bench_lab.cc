@@ -51,8 +51,9 @@ absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
   return lab;
 }
 
-std::string LastDestroyed() {
-  return ::ghost::LastDestroyed(GHOSTFS_MOUNT_POINT);
+std::string DestroyedReason(const Lab& lab) {
+  return ::ghost::DestroyedReason(lab.enclave->mount_point(),
+                                  lab.enclave->id());
 }
 
 }  // namespace ghost::bench

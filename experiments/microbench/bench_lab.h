@@ -39,9 +39,9 @@ struct Lab {
 absl::StatusOr<Lab> MakeLab(unsigned int id, bool wake_agent,
                             int runnable_timeout_ms, const CpuLayout& layout);
 
-// The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "": why
-// the kernel destroyed an enclave, for an error message.
-std::string LastDestroyed();
+// Why the kernel destroyed the lab's enclave (its line in
+// /sys/fs/ghost/destroyed), for an error message.
+std::string DestroyedReason(const Lab& lab);
 
 }  // namespace ghost::bench
 

@@ -5,8 +5,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -16,7 +19,13 @@
 namespace ghost {
 namespace {
 
-// Only the calls AgentGroup makes; BlockAgent sleeps until pinged.
+// Each agent thread's CPU, and whether a call found it detached.
+thread_local int agent_cpu = -1;
+thread_local bool agent_detached = false;
+
+// Only the calls AgentGroup makes; BlockAgent sleeps a little. After
+// Destroy(), or for the agent of the CPU taken Offline(), BlockAgent fails
+// as the kernel's does for a thread that is no agent (EINVAL).
 class ThreadedKernel final : public KernelInterface {
  public:
   absl::StatusOr<std::vector<int>> EnclaveCpus() override { return cpus_; }
@@ -33,6 +42,8 @@ class ThreadedKernel final : public KernelInterface {
     }
     if (cpu == refuse_) return absl::InvalidArgumentError("not ours");
     attached_.insert(cpu);
+    agent_cpu = cpu;
+    agent_detached = false;
     return static_cast<uint32_t>(cpu);
   }
   void DetachAgent() override { detached_.fetch_add(1); }
@@ -41,6 +52,10 @@ class ThreadedKernel final : public KernelInterface {
   ghost_txn* Txn(int) override { return nullptr; }
   int Commit(const int*, uint32_t, uint32_t, uint32_t) override { return 0; }
   int BlockAgent(uint32_t) override {
+    if (destroyed_.load() || agent_cpu == offline_.load()) {
+      agent_detached = true;
+      return EINVAL;
+    }
     absl::SleepFor(absl::Milliseconds(1));
     return 0;
   }
@@ -49,6 +64,15 @@ class ThreadedKernel final : public KernelInterface {
     return 0;
   }
   int FreeStatusWord(uint32_t, uint32_t) override { return 0; }
+  bool CallerDetached() override { return agent_detached; }
+  absl::StatusOr<std::optional<std::string>> WhyDestroyed() override {
+    why_asked_.fetch_add(1);
+    if (!destroyed_.load()) return std::nullopt;
+    return std::optional<std::string>("watchdog: thread 7 was runnable");
+  }
+
+  void Destroy() { destroyed_.store(true); }
+  void Offline(int cpu) { offline_.store(cpu); }
 
   std::vector<int> cpus_ = {1, 2, 3};
   absl::Mutex mu_;
@@ -57,6 +81,9 @@ class ThreadedKernel final : public KernelInterface {
   std::set<int> attached_;
   std::atomic<int> detached_{0};
   std::atomic<int> pings_{0};
+  std::atomic<bool> destroyed_{false};
+  std::atomic<int> offline_{-1};
+  std::atomic<int> why_asked_{0};
 };
 
 class CountingLoop final : public AgentLoop {
@@ -124,6 +151,66 @@ TEST(AgentGroupTest, AnAttachErrorIsReturnedAsIs) {
       AgentGroup::Start(kernel, {1, 2}, loop, absl::Seconds(5));
   ASSERT_FALSE(group.ok());
   EXPECT_EQ(group.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Waits until `done()` holds, for at most `limit`.
+bool WaitUntil(const std::function<bool()>& done, absl::Duration limit) {
+  const absl::Time end = absl::Now() + limit;
+  while (!done()) {
+    if (absl::Now() > end) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+// A group on CPUs 1-3 that counts its on_destroyed calls.
+class DetachTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<AgentGroup>> g = AgentGroup::Start(
+        kernel_, {1, 2, 3}, loop_, absl::Seconds(5),
+        [this] { calls_.fetch_add(1); });
+    ASSERT_TRUE(g.ok()) << g.status();
+    group_ = std::move(*g);
+  }
+
+  ThreadedKernel kernel_;
+  CountingLoop loop_{kernel_};
+  std::atomic<int> calls_{0};
+  std::unique_ptr<AgentGroup> group_;
+};
+
+TEST_F(DetachTest, ADestroyedEnclaveIsReportedOnceWithItsReason) {
+  EXPECT_EQ(group_->destroyed(), std::nullopt);
+
+  kernel_.Destroy();
+
+  ASSERT_TRUE(WaitUntil([&] { return calls_.load() > 0; }, absl::Seconds(10)));
+  ASSERT_TRUE(WaitUntil([&] { return kernel_.why_asked_.load() == 3; },
+                        absl::Seconds(10)))
+      << "every agent thread noticed";
+  EXPECT_EQ(calls_.load(), 1);
+  EXPECT_EQ(group_->destroyed(),
+            std::optional<std::string>("watchdog: thread 7 was runnable"));
+  EXPECT_TRUE(group_->detached_cpus().empty());
+  group_->Stop();
+  EXPECT_EQ(kernel_.detached_.load(), 0) << "no agent was left to detach";
+}
+
+TEST_F(DetachTest, AnAgentDetachedAloneStopsWhileTheOthersRunOn) {
+  kernel_.Offline(2);
+
+  ASSERT_TRUE(WaitUntil([&] { return !group_->detached_cpus().empty(); },
+                        absl::Seconds(10)));
+  EXPECT_EQ(group_->detached_cpus(), std::vector<int>{2});
+  const int rounds_of_1 = loop_.rounds_[1].load();
+  EXPECT_TRUE(WaitUntil([&] { return loop_.rounds_[1].load() > rounds_of_1; },
+                        absl::Seconds(10)))
+      << "the agent of CPU 1 still runs rounds";
+  EXPECT_EQ(calls_.load(), 0);
+  EXPECT_EQ(group_->destroyed(), std::nullopt);
+  group_->Stop();
+  EXPECT_EQ(kernel_.detached_.load(), 2) << "the two agents left ghost";
 }
 
 }  // namespace

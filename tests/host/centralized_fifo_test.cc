@@ -102,6 +102,16 @@ TEST_F(CentralizedFifoTest, InactiveAgentsSleep) {
   EXPECT_EQ(kernel_.blocks(), blocks + 1);
 }
 
+TEST_F(CentralizedFifoTest, EveryAgentFindsItselfDetachedOnceTheEnclaveIsGone) {
+  kernel_.Spawn();  // the global agent commits it; the others block
+  kernel_.Destroy("destroyed through its ctl file");
+  for (int cpu : {0, 1, 2, 3}) {
+    kernel_.SetCallerCpu(cpu);
+    sched_.Round(cpu);
+    EXPECT_TRUE(kernel_.CallerDetached()) << "the agent of CPU " << cpu;
+  }
+}
+
 TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
   for (int i = 0; i < 4; ++i) kernel_.Spawn();
   GlobalRound();

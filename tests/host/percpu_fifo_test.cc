@@ -59,6 +59,16 @@ TEST_F(PerCpuFifoTest, ANewRunnableThreadRunsOnTheHomeCpu) {
   EXPECT_EQ(sched_.txns().completed(), 1u);
 }
 
+TEST_F(PerCpuFifoTest, EveryAgentFindsItselfDetachedOnceTheEnclaveIsGone) {
+  kernel_.Spawn();  // CPU 1 commits it; the others block
+  kernel_.Destroy("destroyed through its ctl file");
+  RoundAll();
+  for (int cpu : cpus_) {
+    kernel_.SetCallerCpu(cpu);
+    EXPECT_TRUE(kernel_.CallerDetached()) << "the agent of CPU " << cpu;
+  }
+}
+
 TEST_F(PerCpuFifoTest, ABlockedThreadWaitsForItsWakeup) {
   const uint64_t t = kernel_.Spawn(/*runnable=*/false);
   RoundAll();

@@ -60,7 +60,12 @@ TEST(GhostfsPermissionHint, ControlFilesNeedRootWithCapSysNice) {
 
 TEST(GhostfsPermissionHint, TheTasksFileNeedsTheRightsOverTheThread) {
   EXPECT_THAT(GhostfsPermissionHint("/sys/fs/ghost/enclave_2/tasks", EPERM),
-              HasSubstr("the same owner as the thread"));
+              HasSubstr("the same user or CAP_SYS_NICE"));
+}
+
+TEST(GhostfsPermissionHint, TheTasksFileIsRootsUnlessDelegated) {
+  EXPECT_THAT(GhostfsPermissionHint("/sys/fs/ghost/enclave_2/tasks", EACCES),
+              HasSubstr("delegated it with chown"));
 }
 
 TEST(GhostfsPermissionHint, OtherErrorsAndFilesGetNoHint) {

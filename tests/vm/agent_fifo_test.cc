@@ -2,14 +2,17 @@
 // started as a user would start it, workloads are born inside its enclave
 // (children of a process that moved itself in), and every workload must
 // finish with valid output. Also: stopping (the enclave is destroyed, its
-// threads finish under CFS) and in-place upgrade under load (a second
-// agent takes over; no thread is lost; the blackout is measured).
+// threads finish under CFS), in-place upgrade under load (a second
+// agent takes over; no thread is lost; the blackout is measured), and an
+// enclave destroyed under the agent (by the watchdog or through ctl: the
+// agent says why and exits 1 at once, and keeps nothing).
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <fstream>
@@ -37,10 +40,12 @@ namespace {
 
 using ::ghost::testing::AgentFifoProcess;
 using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::EnclaveGoneWithin;
 using ::ghost::testing::FinishInEnclave;
 using ::ghost::testing::RunInEnclave;
 using ::ghost::testing::StartInEnclave;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr unsigned int kEnclaveId = 20;
 constexpr char kCpus[] = "1-3";
@@ -193,6 +198,60 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
         << "the enclave is gone";
   }
 
+  // An agent on an enclave the test made (so on SIGTERM it would keep
+  // it), scheduling threads that keep asking for CPUs.
+  std::unique_ptr<AgentFifoProcess> StartAgentOnMadeEnclave(pid_t* child) {
+    absl::StatusOr<Enclave> e = Enclave::Create(kEnclaveId);
+    EXPECT_TRUE(e.ok()) << e.status();
+    if (e.ok()) EXPECT_TRUE(e->SetCpus(kCpus).ok());
+    auto agent = std::make_unique<AgentFifoProcess>(std::vector<std::string>{
+        mode(), absl::StrCat("--enclave=", kEnclaveId)});
+    EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(30)))
+        << agent->output();
+    const Enclave enclave(kEnclaveId, GHOSTFS_MOUNT_POINT);
+    *child = StartInEnclave(enclave, [] { return MixedThreads(8, 500); });
+    // Destroying it before the child is in would test nothing.
+    const absl::Time end = absl::Now() + absl::Seconds(10);
+    auto child_in = [&] {
+      absl::StatusOr<std::vector<pid_t>> tids = enclave.Tasks();
+      return tids.ok() &&
+             std::find(tids->begin(), tids->end(), *child) != tids->end();
+    };
+    while (!child_in() && absl::Now() < end) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    EXPECT_TRUE(child_in()) << "the workload did not enter the enclave";
+    return agent;
+  }
+
+  // Stops the agent (SIGSTOP) so that the watchdog (200 ms) fires.
+  void StarveUntilTheWatchdogFires(AgentFifoProcess& agent) {
+    ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_",
+                                              kEnclaveId, "/runnable_timeout"),
+                                 "200")
+                    .ok());
+    agent.Signal(SIGSTOP);
+    ASSERT_TRUE(EnclaveGoneWithin(kEnclaveId, absl::Seconds(20)))
+        << "the watchdog did not fire";
+  }
+
+  // The agent exited 1 within kPromptly of `since`, saying why; the
+  // threads finish under CFS.
+  static constexpr absl::Duration kPromptly = absl::Seconds(3);
+  void ExpectGoneReported(AgentFifoProcess& agent, pid_t child,
+                          absl::Time since, const std::string& reason) {
+    EXPECT_EQ(agent.WaitExit(kPromptly), 1) << agent.output();
+    EXPECT_LT(absl::Now() - since, kPromptly + absl::Milliseconds(100));
+    EXPECT_THAT(agent.output(),
+                HasSubstr(absl::StrCat("enclave ", kEnclaveId,
+                                       " was destroyed by the kernel: ",
+                                       reason)));
+    EXPECT_THAT(agent.output(), HasSubstr("its threads are back in CFS"));
+    EXPECT_THAT(agent.output(), Not(HasSubstr("kept")));
+    EXPECT_EQ(FinishInEnclave(child, absl::Seconds(60)), 0)
+        << "the threads finished under CFS";
+  }
+
   void RunThreads(int n, int rounds, absl::Duration limit) {
     std::unique_ptr<AgentFifoProcess> agent = StartAgent();
     Progress* progress = SharedProgress();
@@ -322,6 +381,36 @@ TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
   EXPECT_TRUE(finished) << "every thread finished under the successor";
   if (finished) Stop(second);
   munmap(progress, sizeof(Progress));
+}
+
+TEST_P(AgentFifoTest, ADestroyThroughCtlEndsTheAgentWithItsReason) {
+  pid_t child;
+  std::unique_ptr<AgentFifoProcess> agent = StartAgentOnMadeEnclave(&child);
+  const absl::Time destroyed = absl::Now();
+  ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/ctl"),
+                               absl::StrCat("destroy ", kEnclaveId))
+                  .ok());
+  ExpectGoneReported(*agent, child, destroyed,
+                     "destroyed through /sys/fs/ghost/ctl");
+}
+
+TEST_P(AgentFifoTest, TheWatchdogEndsTheAgentWithItsReason) {
+  pid_t child;
+  std::unique_ptr<AgentFifoProcess> agent = StartAgentOnMadeEnclave(&child);
+  StarveUntilTheWatchdogFires(*agent);
+  const absl::Time resumed = absl::Now();
+  agent->Signal(SIGCONT);
+  ExpectGoneReported(*agent, child, resumed, "watchdog: thread ");
+}
+
+TEST_P(AgentFifoTest, StoppedAfterTheWatchdogItKeepsNothing) {
+  pid_t child;
+  std::unique_ptr<AgentFifoProcess> agent = StartAgentOnMadeEnclave(&child);
+  StarveUntilTheWatchdogFires(*agent);
+  const absl::Time resumed = absl::Now();
+  agent->Signal(SIGTERM);  // pending for the main thread's sigwait
+  agent->Signal(SIGCONT);
+  ExpectGoneReported(*agent, child, resumed, "watchdog: thread ");
 }
 
 TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {

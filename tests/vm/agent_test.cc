@@ -29,6 +29,8 @@
 #include "lib/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/gated_workers.h"
+#include "tests/vm/manual_agent.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
 
@@ -39,8 +41,8 @@ using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::FifoTestAgent;
 using ::ghost::testing::HoldsThroughout;
-using ::ghost::testing::IsBlocked;
 using ::ghost::testing::IsRunnable;
+using ::ghost::testing::ManualAgent;
 using ::ghost::testing::MoveToCfs;
 using ::ghost::testing::WaitFor;
 using ::ghost::testing::WaitForWord;
@@ -52,64 +54,7 @@ constexpr int kAgentCpu = 1;
 
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
-// Workers that wait at a gate, are moved into the enclave by the test,
-// then run `body` and count themselves done.
-class Workers {
- public:
-  template <typename Body>
-  Workers(int n, Body body) : tids_(n) {
-    for (int i = 0; i < n; ++i) {
-      threads_.emplace_back([this, i, body] {
-        tids_[i].store(Gettid());
-        while (gate_.load() == 0) gate_.wait(0);
-        body(i);
-        done_.fetch_add(1);
-      });
-    }
-    // Each enters blocked at the gate (one moved in running would keep
-    // its CPU, K2).
-    for (auto& tid : tids_) {
-      if (!WaitFor([&] { return tid.load() != 0; }) ||
-          !WaitUntilBlocked(tid.load())) {
-        ADD_FAILURE() << "a worker did not block at its gate";
-      }
-    }
-  }
-  ~Workers() {
-    Release();
-    // Anything still in ghost goes back to CFS so it can finish.
-    if (!AllDoneWithin(absl::ZeroDuration())) {
-      for (auto& tid : tids_) MoveToCfs(tid.load());
-    }
-    for (auto& t : threads_) t.join();
-  }
-
-  absl::Status MoveInto(Enclave& e) {
-    for (auto& tid : tids_) {
-      if (absl::Status s = e.AddTask(tid.load()); !s.ok()) return s;
-    }
-    return absl::OkStatus();
-  }
-  // Wakes every worker at once (a futex wake-all: a mutex-based gate
-  // would wake them one by one, each waiting for the previous to run).
-  void Release() {
-    gate_.store(1);
-    gate_.notify_all();
-  }
-  bool AllDoneWithin(absl::Duration limit) {
-    return WaitFor(
-        [&] { return done_.load() == static_cast<int>(threads_.size()); },
-        limit);
-  }
-  int done() const { return done_.load(); }
-  pid_t tid(int i) const { return tids_[i].load(); }
-
- private:
-  std::vector<std::atomic<pid_t>> tids_;
-  std::vector<std::thread> threads_;
-  std::atomic<int> gate_{0};
-  std::atomic<int> done_{0};
-};
+using Workers = ::ghost::testing::GatedWorkers;
 
 // A little of everything a thread does: compute, yield, sleep.
 void MixedWork(int) {
@@ -250,59 +195,6 @@ TEST_F(AgentTest, OnlyAgentsCommit) {
   EXPECT_EQ(Commit(&cpu, 1, 0).status().code(), ErrnoCode(EPERM));
   EXPECT_EQ(BlockAgent(0).code(), ErrnoCode(EINVAL));
 }
-
-// A hand-driven agent on CPU 1 for the failure cases: attach, then check
-// what each bad transaction returns.
-class ManualAgent {
- public:
-  explicit ManualAgent(const Enclave& e) {
-    dir_ = std::move(*OpenEnclaveDir(e.dir()));
-    cpu_data_ = std::make_unique<CpuDataRegion>(
-        std::move(*CpuDataRegion::Map(e.dir())));
-    words_ = std::make_unique<StatusWordRegion>(
-        std::move(*StatusWordRegion::Map(e.dir())));
-    queue_ = std::make_unique<MessageQueue>(std::move(
-        *MessageQueue::Create(dir_.get(), 1024, MessageQueue::kDefault)));
-  }
-
-  // Runs `fn` on a thread that is the agent of `cpu` meanwhile.
-  template <typename Fn>
-  void AsAgent(int cpu, Fn fn) {
-    std::thread([&] {
-      absl::StatusOr<uint32_t> sw = AttachAgent(dir_.get(), cpu);
-      ASSERT_TRUE(sw.ok()) << sw.status();
-      sw_index_ = *sw;
-      fn();
-      MoveToCfs(0);
-    }).join();
-  }
-
-  uint32_t agent_barrier() { return words_->Read(sw_index_).barrier; }
-
-  // Fills and commits one transaction; returns its result.
-  int32_t Try(int cpu, uint64_t gtid, uint32_t task_barrier,
-              uint32_t agent_barrier, uint32_t flags = 0) {
-    ghost_txn* txn = cpu_data_->txn(cpu);
-    CpuDataRegion::Fill(txn, gtid, task_barrier, agent_barrier, flags);
-    (void)Commit(&cpu, 1, 0);
-    return CpuDataRegion::Result(txn);
-  }
-
-  // The latest sequence number of `gtid`.
-  uint32_t Seq(uint64_t gtid) {
-    std::optional<StatusWord> w = words_->Find(gtid);
-    return w ? w->barrier : 0;
-  }
-
-  CpuDataRegion& cpu_data() { return *cpu_data_; }
-
- private:
-  Fd dir_;
-  std::unique_ptr<CpuDataRegion> cpu_data_;
-  std::unique_ptr<StatusWordRegion> words_;
-  std::unique_ptr<MessageQueue> queue_;
-  uint32_t sw_index_ = 0;
-};
 
 std::string Name(int32_t r) { return TxnResultName(r); }
 

@@ -111,7 +111,7 @@ TEST_F(EnclaveTest, FileModesFollowK17) {
   EXPECT_EQ(mode(e.dir()), 0555u);
   EXPECT_EQ(mode(e.dir() + "/ctl"), 0600u);
   EXPECT_EQ(mode(e.dir() + "/cpulist"), 0644u);
-  EXPECT_EQ(mode(e.dir() + "/tasks"), 0666u);
+  EXPECT_EQ(mode(e.dir() + "/tasks"), 0644u);  // delegated by chown
   EXPECT_EQ(mode(e.dir() + "/status"), 0444u);
   EXPECT_EQ(mode(e.dir() + "/stats"), 0444u);
   EXPECT_EQ(mode(e.dir() + "/sw_regions"), 0500u);
@@ -400,8 +400,11 @@ TEST_F(EnclaveTest, NonRootCannotCreateAnEnclave) {
   EXPECT_FALSE(Exists(std::string(kMount) + "/enclave_9"));
 }
 
+// A user to whom the enclave's owner delegated tasks (chown) still needs
+// the right to change the thread's policy.
 TEST_F(EnclaveTest, NonRootCannotMoveAnotherUsersThread) {
   Enclave e = MustCreate(1);
+  ASSERT_EQ(chown((e.dir() + "/tasks").c_str(), 65534, 65534), 0);
   BlockedChild roots_child;
   const pid_t victim = roots_child.pid();
   const int rc = RunAsNobody(
@@ -410,8 +413,9 @@ TEST_F(EnclaveTest, NonRootCannotMoveAnotherUsersThread) {
   EXPECT_EQ(sched_getscheduler(victim), SCHED_OTHER);
 }
 
-TEST_F(EnclaveTest, NonRootCanMoveItsOwnThread) {
+TEST_F(EnclaveTest, ADelegatedUserCanMoveItsOwnThread) {
   Enclave e = MustCreate(1);
+  ASSERT_EQ(chown((e.dir() + "/tasks").c_str(), 65534, 65534), 0);
   const int rc = RunAsNobody([&] {
     BlockedChild own;
     if (!e.AddTask(own.pid()).ok()) return 1;

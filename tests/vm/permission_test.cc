@@ -5,13 +5,16 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -146,9 +149,34 @@ TEST_F(PermissionTest, RootWithoutCapSysNiceCanControlNothing) {
   EXPECT_EQ(*enclave_->Cpus(), "1-2") << "nothing changed";
 }
 
-TEST_F(PermissionTest, AUserMovesTheirOwnThreadsButNotOthers) {
+// Another user can move no thread in, not even its own: an agent that does
+// not know the thread would leave it unrun and the watchdog would end the
+// enclave. Nor can it exhaust the enclave's status words that way.
+TEST_F(PermissionTest, AnotherUserCannotMoveItsOwnThreadIn) {
+  const std::string tasks = File("tasks");
+  const int rc = RunAsNobody([&] {
+    const pid_t mine = fork();
+    if (mine == 0) {
+      pause();
+      _exit(0);
+    }
+    const int err = WriteErrno(tasks, absl::StrCat(mine));
+    kill(mine, SIGKILL);
+    waitpid(mine, nullptr, 0);
+    return err == EACCES ? 0 : 1;
+  });
+  EXPECT_EQ(rc, 0);
+  absl::StatusOr<std::vector<pid_t>> members = enclave_->Tasks();
+  ASSERT_TRUE(members.ok()) << members.status();
+  EXPECT_THAT(*members, ::testing::IsEmpty());
+}
+
+// The enclave's owner delegates it as with cgroup.procs: chown of tasks.
+// The delegated user then moves its own threads, and still not others'.
+TEST_F(PermissionTest, ADelegatedUserMovesTheirOwnThreadsButNotOthers) {
   BlockedChild roots;  // root's process
   const std::string tasks = File("tasks");
+  ASSERT_EQ(chown(tasks.c_str(), 65534, 65534), 0) << strerror(errno);
   const pid_t root_pid = roots.pid();
   const int rc = RunAsNobody([&] {
     if (WriteErrno(tasks, absl::StrCat(root_pid)) != EPERM) return 1;
@@ -165,6 +193,14 @@ TEST_F(PermissionTest, AUserMovesTheirOwnThreadsButNotOthers) {
     return !blocked ? 3 : err == 0 ? 0 : 2;
   });
   EXPECT_EQ(rc, 0);
+}
+
+// What `ls -l` shows an operator: tasks is root's, writable by root alone.
+TEST_F(PermissionTest, ANewEnclavesTasksFileIsRootsAlone) {
+  struct stat st;
+  ASSERT_EQ(stat(File("tasks").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+  EXPECT_EQ(st.st_uid, 0u);
 }
 
 TEST_F(PermissionTest, AnyoneMayReadTheirGtid) {

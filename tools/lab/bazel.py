@@ -44,12 +44,40 @@ def test(targets=("//...",), log=None):
     return passed, failed, names
 
 
-def binary(label):
-    """Path of a built cc_binary, e.g. //tests/vm:ghost_vm_tests."""
-    package, name = label[2:].split(":")
-    path = paths.REPO / "bazel-bin" / package / name
-    if not path.exists():
-        raise LabError(f"{path} is missing; run bazel build {label}")
+# What runs in the VM (agents, the bench, the VM tests) is built optimized,
+# with debug info: unoptimized agents cost 5-10x more per decision, which
+# every VM measurement and every timing in the tests would inherit.
+VM_FLAGS = ("--compilation_mode=opt", "--copt=-g")
+# A target's output files, one per line (bazel cquery --output=starlark).
+_FILES_EXPR = '"\\n".join([f.path for f in target.files.to_list()])'
+
+
+def build_vm(targets, log=None):
+    """Builds the binaries that run in the VM with VM_FLAGS."""
+    log = log or paths.OUT / "bazel-build-vm.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    step("bazel: building what runs in the VM optimized (-c opt, debug "
+         f"info): {' '.join(targets)} (log: {log})")
+    if _bazel(["build", "--color=no", "--curses=no", *VM_FLAGS, *targets],
+              log) != 0:
+        raise LabError("bazel build failed:\n" + _errors(log) +
+                       f"\nfull log: {log}")
+    done()
+
+
+def vm_binary(label):
+    """Path of a cc_binary built by build_vm(), e.g. //tools/ghostctl:ghostctl."""
+    proc = subprocess.run(
+        # (Debian's Bazel has no --output=files.)
+        ["bazel", "cquery", "--color=no", "--curses=no", *VM_FLAGS,
+         "--output=starlark", f"--starlark:expr={_FILES_EXPR}", label],
+        cwd=paths.REPO, env=paths.system_env(), capture_output=True,
+        text=True)
+    files = [l for l in proc.stdout.splitlines() if l.strip()]
+    path = paths.REPO / files[0] if proc.returncode == 0 and files else None
+    if path is None or not path.exists():
+        raise LabError(f"no optimized build of {label}; run tools/ghost lab "
+                       f"initramfs (bazel cquery said: {proc.stderr[-300:]})")
     return path.resolve()
 
 

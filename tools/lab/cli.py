@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, summary,
-                 testrun)
+from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, soak,
+                 summary, testrun)
 from lab.progress import LabError, say
 
 
@@ -40,14 +40,14 @@ def _cmd_kernel(args):
 
 
 def _cmd_initramfs(args):
-    bazel.build(testrun.VM_BINARIES)
+    bazel.build_vm(testrun.VM_BINARIES)
     print(testrun.build_initramfs(args.flavour))
     return 0
 
 
 def _image_and_initrd(args):
     image = kernel.build(args.flavour)
-    bazel.build(testrun.VM_BINARIES)
+    bazel.build_vm(testrun.VM_BINARIES)
     return image, testrun.build_initramfs(args.flavour)
 
 
@@ -128,6 +128,21 @@ def parser():
                    help="more flags for ghost_microbench, e.g. "
                         "'--wait_limit_ms=2000' (docs/benchmarks.md)")
     p.set_defaults(func=testrun.run_bench)
+
+    p = labsub.add_parser(
+        "soak", help="minutes of workloads under agents replaced every 30 s",
+        description="Runs stress-ng (fork, clone, exec, switch, futex, "
+                    "mmap) and hackbench in an enclave for --seconds while "
+                    "the FIFO agent is upgraded in place or killed and "
+                    "restarted every 30 s, on the debug kernel. Fails on a "
+                    "watchdog trip, leaked kernel objects or any kernel "
+                    "report. Not part of `lab test`.")
+    _add_flavour(p, default="debug")
+    _add_vm(p, timeout=0)
+    _add_no_deps(p)
+    p.add_argument("--seconds", type=int, default=600,
+                   help="how long the workloads run (default 600)")
+    p.set_defaults(func=soak.run_soak)
 
     p = labsub.add_parser("deps", help="install missing apt packages",
                           description="Runs tools/lab/install-deps.sh.")

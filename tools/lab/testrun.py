@@ -26,7 +26,7 @@ def install_deps():
 
 
 def build_initramfs(flavour):
-    binaries = [bazel.binary(label) for label in VM_BINARIES]
+    binaries = [bazel.vm_binary(label) for label in VM_BINARIES]
     return initramfs.build(binaries, paths.OUT / f"initramfs-{flavour}.cpio.gz")
 
 
@@ -52,6 +52,7 @@ def _run_tiers(tally, args):
     for name, ok, _ in checkpatch.check_all():
         tally.add("checkpatch", name, ok, "not checkpatch --strict clean")
 
+    bazel.build_vm(VM_BINARIES)
     initrd = build_initramfs(args.flavour)
     _vm_abi_tests(tally, image, initrd, args)
     if not args.quick:
@@ -225,7 +226,7 @@ def run_demo(args):
     if not args.no_deps:
         install_deps()
         phase("deps")
-    bazel.build(VM_BINARIES)
+    bazel.build_vm(VM_BINARIES)
     phase("build")
     image = kernel.build(args.flavour)
     phase("kernel")
@@ -242,7 +243,7 @@ def run_bench(args):
     """Boots the lab and runs the microbenchmarks against CFS (one boot)."""
     if not args.no_deps:
         install_deps()
-    bazel.build(VM_BINARIES)
+    bazel.build_vm(VM_BINARIES)
     image = kernel.build(args.flavour)
     initrd = build_initramfs(args.flavour)
     step(f"bench: ghost vs CFS on the {args.flavour} kernel "

@@ -75,7 +75,13 @@ absl::StatusOr<uint32_t> FakeKernel::AttachAgent(int cpu) {
                .gtid = 1 + static_cast<uint64_t>(cpu)};
   // Word 0 may be an agent's: keep 0 meaning "none" by storing index + 1.
   agent_sw_[cpu] = i + 1;
+  caller_detached_[cpu] = false;
   return i;
+}
+
+void FakeKernel::Destroy(const std::string& reason) {
+  destroyed_ = reason;
+  for (int cpu : cpus_) agent_sw_[cpu] = 0;
 }
 
 void FakeKernel::BumpAgent(int cpu) {
@@ -283,7 +289,10 @@ int FakeKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
   ++commit_calls_;
   last_commit_size_ = nr_cpus;
   if (before_commit_ != nullptr) before_commit_(*this, before_commit_arg_);
-  if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) return -EPERM;
+  if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) {
+    if (caller_cpu_ >= 0) caller_detached_[caller_cpu_] = true;
+    return -EPERM;
+  }
   if (nr_cpus > kMaxCpus) return -EINVAL;
   int32_t results[kMaxCpus];
   bool all_ok = true;
@@ -317,7 +326,10 @@ int FakeKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
 }
 
 int FakeKernel::BlockAgent(uint32_t agent_barrier) {
-  if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) return EINVAL;
+  if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) {
+    if (caller_cpu_ >= 0) caller_detached_[caller_cpu_] = true;
+    return EINVAL;
+  }
   if (words_[agent_sw_[caller_cpu_] - 1].barrier != agent_barrier) {
     return ESTALE;
   }

@@ -17,6 +17,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "lib/channel.h"
@@ -49,6 +51,16 @@ class FakeKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  bool CallerDetached() override {
+    return caller_cpu_ >= 0 && caller_detached_[caller_cpu_];
+  }
+  absl::StatusOr<std::optional<std::string>> WhyDestroyed() override {
+    return destroyed_;
+  }
+
+  // The enclave is destroyed for `reason`: every agent is detached (its
+  // next block or commit fails).
+  void Destroy(const std::string& reason);
 
   // The agent thread making the next calls is the one of `cpu`.
   void SetCallerCpu(int cpu) { caller_cpu_ = cpu; }
@@ -130,6 +142,8 @@ class FakeKernel final : public KernelInterface {
   std::vector<uint32_t> free_words_;
   uint64_t running_[kMaxCpus] = {};
   uint32_t agent_sw_[kMaxCpus] = {};  // index + 1; 0: no agent
+  bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
+  std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};
   int caller_cpu_ = -1;
   int live_ = 0;

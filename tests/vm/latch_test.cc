@@ -1,0 +1,166 @@
+// The fate of every latch (docs/kernel-rules.md K12, K13): a latch that is
+// not run is either kept or reported to the agents, never lost silently,
+// and a sync group that fails gives each member a result.
+//
+// Each case latches a ghost thread on CPU 2 while a CFS hog holds that CPU:
+// CFS outranks ghost, so the latched thread waits there, latched and not
+// running, for as long as the test wants.
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "lib/cpu_data_region.h"
+#include "lib/enclave.h"
+#include "lib/ghost_run.h"
+#include "lib/ghostfs_mount.h"
+#include "lib/uapi/linux/ghost.h"
+#include "tests/vm/gated_workers.h"
+#include "tests/vm/manual_agent.h"
+#include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
+
+namespace ghost {
+namespace {
+
+using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::GatedWorkers;
+using ::ghost::testing::ManualAgent;
+
+constexpr int kAgentCpu = 1;
+constexpr int kLatchCpu = 2;
+
+// A CFS thread that spins on `cpu` until destroyed.
+class CfsHog {
+ public:
+  explicit CfsHog(int cpu)
+      : thread_([this, cpu] {
+          testing::PinTo(cpu);
+          running_.store(true);
+          while (!stop_.load()) {
+          }
+        }) {
+    (void)testing::WaitFor([this] { return running_.load(); });
+  }
+  ~CfsHog() { Stop(); }
+  void Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Waits up to `limit` for `done`.
+template <typename Pred>
+bool Within(absl::Duration limit, Pred done) {
+  return testing::WaitFor(done, limit);
+}
+
+class LatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
+    DestroyAllEnclaves();
+    absl::StatusOr<Enclave> e = Enclave::Create(23);
+    ASSERT_TRUE(e.ok()) << e.status();
+    enclave_.emplace(*e);
+    ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
+  }
+  void TearDown() override { DestroyAllEnclaves(); }
+
+  // Moves `w`'s one thread in and releases it: runnable, never run (no
+  // agent runs it). Returns its gtid once its status word says so.
+  uint64_t RunnableGhostThread(GatedWorkers& w, ManualAgent& m) {
+    EXPECT_TRUE(w.MoveInto(*enclave_).ok());
+    w.Release();
+    const uint64_t gtid = *GetGtid(w.tid(0));
+    EXPECT_TRUE(Within(absl::Seconds(10), [&] {
+      std::optional<StatusWord> word = m.Word(gtid);
+      return word && word->runnable();
+    })) << "the released thread never became runnable";
+    return gtid;
+  }
+
+  std::optional<Enclave> enclave_;
+};
+
+TEST_F(LatchTest, ANiceChangeOfALatchedThreadKeepsItsLatch) {
+  ManualAgent m(*enclave_);
+  std::atomic<bool> ran{false};
+  GatedWorkers w(1, [&](int) { ran.store(true); });
+  const uint64_t gtid = RunnableGhostThread(w, m);
+  CfsHog hog(kLatchCpu);
+  m.AsAgent(kAgentCpu, [&] {
+    ASSERT_EQ(std::string(TxnResultName(
+                  m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
+              "COMPLETE");
+    // A nice change dequeues and enqueues the thread where it is.
+    ASSERT_EQ(setpriority(PRIO_PROCESS, w.tid(0), 5), 0);
+    EXPECT_FALSE(ran.load()) << "the hog holds CPU 2";
+    hog.Stop();
+    EXPECT_TRUE(Within(absl::Seconds(10), [&] { return ran.load(); }))
+        << "the latch was lost: nothing runs the thread";
+  });
+}
+
+TEST_F(LatchTest, AnAffinityChangeAwayFromTheLatchedCpuTellsTheAgents) {
+  ManualAgent m(*enclave_);
+  GatedWorkers w(1, [&](int) {});
+  const uint64_t gtid = RunnableGhostThread(w, m);
+  CfsHog hog(kLatchCpu);
+  m.AsAgent(kAgentCpu, [&] {
+    ASSERT_EQ(std::string(TxnResultName(
+                  m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
+              "COMPLETE");
+    m.Drain();
+    cpu_set_t only1;
+    CPU_ZERO(&only1);
+    CPU_SET(kAgentCpu, &only1);
+    ASSERT_EQ(sched_setaffinity(w.tid(0), sizeof(only1), &only1), 0);
+    // The latch cannot run any more: its agents must hear it is waiting.
+    std::vector<uint16_t> types;
+    EXPECT_TRUE(Within(absl::Seconds(5), [&] {
+      for (const ghost_msg& msg : m.Drain()) {
+        if (msg.gtid == gtid) types.push_back(msg.type);
+      }
+      for (uint16_t t : types) {
+        if (t == GHOST_MSG_PREEMPTED) return true;
+      }
+      return false;
+    })) << types.size() << " messages about the thread, none PREEMPTED";
+  });
+}
+
+TEST_F(LatchTest, AFailedSyncGroupLeavesNoMemberReady) {
+  ManualAgent m(*enclave_);
+  GatedWorkers w(1, [&](int) {});
+  const uint64_t gtid = RunnableGhostThread(w, m);
+  m.AsAgent(kAgentCpu, [&] {
+    ghost_txn* first = m.cpu_data().txn(kAgentCpu);
+    ghost_txn* second = m.cpu_data().txn(kLatchCpu);
+    first->state = GHOST_TXN_IDLE;  // not READY: the group fails
+    CpuDataRegion::Fill(second, gtid, m.Seq(gtid), 0, 0);
+    const int cpus[] = {kAgentCpu, kLatchCpu};
+    EXPECT_EQ(*Commit(cpus, 2, GHOST_COMMIT_F_SYNC_GROUP), 0);
+    EXPECT_EQ(std::string(TxnResultName(CpuDataRegion::Result(second))),
+              "POISONED")
+        << "the READY member must end with a result";
+    EXPECT_EQ(first->state, GHOST_TXN_IDLE) << "not ours to touch";
+  });
+}
+
+}  // namespace
+}  // namespace ghost
