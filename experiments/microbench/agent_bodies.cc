@@ -8,9 +8,9 @@
 #include "experiments/microbench/bench_clock.h"
 #include "experiments/microbench/bench_shared.h"
 #include "experiments/microbench/cpu_layout.h"
-#include "lib/cpu_data_region.h"
-#include "lib/ghost_run.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/cpu_data_region.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/status_word_region.h"
 
 namespace ghost::bench {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include "lib/cpu_data_region.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/cpu_data_region.h"
+#include "lib/abi/ghost_run.h"
 
 namespace ghost::bench {
 

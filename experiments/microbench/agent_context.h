@@ -25,7 +25,7 @@
 #include "experiments/microbench/bench_lab.h"
 #include "experiments/microbench/bench_limits.h"
 #include "experiments/microbench/bench_shared.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/status_word_region.h"
 
 namespace ghost::bench {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "experiments/microbench/cpu_layout.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/ghost_run.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::bench {

@@ -15,11 +15,11 @@
 
 #include "absl/status/statusor.h"
 #include "experiments/microbench/cpu_layout.h"
-#include "lib/cpu_data_region.h"
-#include "lib/enclave.h"
-#include "lib/fd.h"
-#include "lib/message_queue.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/cpu_data_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/fd.h"
+#include "lib/abi/message_queue.h"
+#include "lib/abi/status_word_region.h"
 
 namespace ghost::bench {
 

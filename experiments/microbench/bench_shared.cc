@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "lib/cpu_data_region.h"
+#include "lib/abi/cpu_data_region.h"
 
 namespace ghost::bench {
 

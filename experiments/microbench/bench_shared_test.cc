@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "lib/cpu_data_region.h"
+#include "lib/abi/cpu_data_region.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::bench {

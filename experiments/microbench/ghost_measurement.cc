@@ -15,7 +15,7 @@
 #include "experiments/microbench/agent_process.h"
 #include "experiments/microbench/bench_clock.h"
 #include "experiments/microbench/thread_state.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/ghost_run.h"
 
 namespace ghost::bench {
 

@@ -46,7 +46,7 @@
 #include "experiments/microbench/bench_suite.h"
 #include "experiments/microbench/cpu_layout.h"
 #include "experiments/microbench/cpu_pin.h"
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 
 ABSL_FLAG(int, rounds, 2000,

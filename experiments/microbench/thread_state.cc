@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "experiments/microbench/bench_clock.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost::bench {
 

@@ -5,22 +5,37 @@
 #ifndef GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_
 #define GHOST_SCHEDULERS_TINY_FIFO_TINY_FIFO_SCHEDULER_H_
 
+#include <memory>
+
 #include "absl/status/status.h"
-#include "lib/agent.h"
-#include "lib/run_queue.h"
-#include "lib/scheduler.h"
-#include "lib/task_table.h"
-#include "lib/txn.h"
+#include "absl/strings/str_cat.h"
+#include "lib/agent/agent_group.h"
+#include "lib/agent/policy.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/scheduler.h"
+#include "lib/agent/task_table.h"
+#include "lib/agent/txn.h"
 
 namespace ghost {
 
-class TinyFifoScheduler final : public Scheduler, public AgentLoop {
+class TinyFifoScheduler final : public Policy {
  public:
   TinyFifoScheduler(KernelInterface& kernel, int cpu)
-      : Scheduler(kernel, table_), cpu_(cpu) {}
+      : Policy(kernel, table_), cpu_(cpu) {}
+
+  // The policy of `ghost_agent --policy=tiny_fifo`: one CPU only.
+  static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
+                                                      const PolicyArgs& args) {
+    if (args.cpus.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tiny_fifo schedules one CPU, and the enclave has ",
+                       args.cpus.size(), ": give it one (e.g. --cpus=1)"));
+    }
+    return std::make_unique<TinyFifoScheduler>(kernel, args.cpus[0]);
+  }
 
   // One queue: the enclave's default, waking our CPU's agent.
-  absl::Status Init() {
+  absl::Status Init() override {
     absl::StatusOr<Channel*> ch = kernel().CreateChannel(1024, true);
     if (!ch.ok()) return ch.status();
     channel_ = *ch;
@@ -51,6 +66,7 @@ class TinyFifoScheduler final : public Scheduler, public AgentLoop {
          .agent_barrier = barrier,
          .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK | GHOST_RUN_F_WAKE_ON_YIELD |
                       GHOST_RUN_F_WAKE_ON_PREEMPT});
+    txns_.Count(result);
     switch (result) {
       case GHOST_TXN_COMPLETE:
         current_ = next;

@@ -1,4 +1,4 @@
-#include "lib/abi_version.h"
+#include "lib/abi/abi_version.h"
 
 #include <sys/stat.h>
 

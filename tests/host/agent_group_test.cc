@@ -1,7 +1,7 @@
 // AgentGroup's thread handling against a small thread-safe kernel double:
 // one thread per CPU, rounds until stopped, retry while a CPU still has an
 // agent, and a clear error otherwise.
-#include "lib/agent.h"
+#include "lib/agent/agent_group.h"
 
 #include <atomic>
 #include <cerrno>

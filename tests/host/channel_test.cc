@@ -1,7 +1,7 @@
 // Channel over a ring in ordinary memory, produced the way docs/abi.md
 // says the kernel produces: peek/consume, wrap-around of the free-running
 // counters, and overflow noticed once so the agent resynchronises.
-#include "lib/channel.h"
+#include "lib/agent/channel.h"
 
 #include <cstdint>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "lib/cpu_list.h"
+#include "lib/util/cpu_list.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

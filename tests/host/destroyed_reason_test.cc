@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost {
 namespace {

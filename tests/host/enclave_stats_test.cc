@@ -1,4 +1,4 @@
-#include "lib/enclave_stats.h"
+#include "lib/abi/enclave_stats.h"
 
 #include <sys/stat.h>
 

@@ -6,29 +6,13 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/host/ghostctl_outcome.h"
 #include "tools/ghostctl/command_table.h"
 
 namespace ghost::ctl {
 namespace {
 
 using ::testing::HasSubstr;
-
-struct Outcome {
-  int rc;
-  std::string out, err;
-};
-
-// Runs Dispatch with stdout and stderr captured.
-Outcome Ghostctl(const std::vector<std::string>& words) {
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  Outcome o;
-  o.rc = Dispatch(words);
-  fflush(stdout);
-  o.out = ::testing::internal::GetCapturedStdout();
-  o.err = ::testing::internal::GetCapturedStderr();
-  return o;
-}
 
 TEST(Dispatch, MisuseIsExitTwoWithTheCommandsUsage) {
   const std::vector<std::vector<std::string>> bad = {

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost {
 namespace {

@@ -1,7 +1,7 @@
 // MessageRing against a ring in ordinary memory, written the way docs/abi.md
 // says the kernel writes it. The kernel's own producer is tested in the VM
 // (tests/vm/message_test.cc).
-#include "lib/message_ring.h"
+#include "lib/abi/message_ring.h"
 
 #include <cstdint>
 #include <vector>

@@ -1,5 +1,5 @@
-// Permission errors name what the kernel asks for (lib/privilege.h).
-#include "lib/privilege.h"
+// Permission errors name what the kernel asks for (lib/abi/privilege.h).
+#include "lib/abi/privilege.h"
 
 #include <cerrno>
 

@@ -1,7 +1,7 @@
 // The Scheduler base: what it does with each message before a policy sees
 // it (sequence checks, state machine, adoption, resync, CPU messages),
 // through a policy that only records its callbacks.
-#include "lib/scheduler.h"
+#include "lib/agent/scheduler.h"
 
 #include <string>
 #include <vector>

@@ -1,10 +1,11 @@
 // The task state machine (every edge) and the intrusive run queue.
+#include "lib/agent/task.h"
+
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/run_queue.h"
-#include "lib/task.h"
-#include "lib/task_table.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/task_table.h"
 
 namespace ghost {
 namespace {

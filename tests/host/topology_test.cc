@@ -1,5 +1,5 @@
 // Topology from a fake sysfs tree: two nodes, two L3s, SMT pairs.
-#include "lib/topology.h"
+#include "lib/util/topology.h"
 
 #include <sys/stat.h>
 

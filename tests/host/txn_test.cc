@@ -1,6 +1,6 @@
 // RunRequest/TxnBatch against the fake kernel: a batch is one commit call,
 // a sync group is all-or-nothing.
-#include "lib/txn.h"
+#include "lib/agent/txn.h"
 
 #include "gtest/gtest.h"
 #include "tests/host/fakes/fake_kernel.h"

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <iostream>
 #include <cerrno>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,12 +21,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/cpu_data_region.h"
-#include "lib/enclave.h"
-#include "lib/ghost_run.h"
-#include "lib/ghostfs_mount.h"
-#include "lib/message_queue.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/cpu_data_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/ghostfs_mount.h"
+#include "lib/abi/message_queue.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/gated_workers.h"

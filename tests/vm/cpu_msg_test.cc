@@ -2,8 +2,8 @@
 // CPU_AVAILABLE when another class takes and returns an enclave CPU, the
 // queue a CPU's messages go to, CPU_TICK on request, the agent's
 // CPU_WANTED flag, and the pollable agent_online file.
-#include <poll.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -20,12 +20,12 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
-#include "lib/fd.h"
-#include "lib/ghost_run.h"
-#include "lib/ghostfs_mount.h"
-#include "lib/message_queue.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/fd.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/ghostfs_mount.h"
+#include "lib/abi/message_queue.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"

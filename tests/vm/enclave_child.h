@@ -24,7 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/vm_helpers.h"
 
 namespace ghost::testing {

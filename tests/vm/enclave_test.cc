@@ -1,7 +1,7 @@
 // Enclaves in ghostfs (kernel rules K4, K5): creating and destroying them,
 // exclusive CPU lists, moving threads in and out, and that a ghost thread
 // does not run while no agent has latched it (K2).
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -27,8 +27,8 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/ghost_run.h"
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/running_ghost.h"

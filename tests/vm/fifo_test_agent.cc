@@ -13,8 +13,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "lib/ghost_run.h"
-#include "lib/message_ring.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/message_ring.h"
 #include "tests/vm/wait_for.h"
 
 namespace ghost::testing {

@@ -19,7 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "lib/abi_version.h"
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/abi_version.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {

@@ -5,10 +5,10 @@
 // itself (no agent: its threads are blocked or never run), and
 // RunningThreadTest watches threads that run, through an agent's log.
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <linux/sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -28,11 +28,11 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
-#include "lib/ghost_run.h"
-#include "lib/ghostfs_mount.h"
-#include "lib/message_queue.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/abi/ghostfs_mount.h"
+#include "lib/abi/message_queue.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"

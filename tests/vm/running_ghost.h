@@ -22,7 +22,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
 

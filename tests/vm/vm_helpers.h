@@ -16,7 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/wait_for.h"
 

@@ -28,8 +28,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/status_word_region.h"
 
 namespace ghost::testing {
 

@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/enclave.h"
-#include "lib/enclave_stats.h"
-#include "lib/privilege.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/enclave_stats.h"
+#include "lib/abi/privilege.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/cpulist.h"
 #include "tools/ghostctl/enclave_snapshot.h"

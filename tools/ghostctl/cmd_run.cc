@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/fd.h"
+#include "lib/abi/fd.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/enclave_snapshot.h"
 #include "tools/ghostctl/enclave_tasks.h"

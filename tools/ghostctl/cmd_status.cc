@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "lib/abi_version.h"
-#include "lib/enclave.h"
-#include "lib/enclave_stats.h"
+#include "lib/abi/abi_version.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/enclave_stats.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/ghostfs_session.h"
 #include "tools/ghostctl/json_writer.h"

@@ -13,6 +13,9 @@ namespace ghost::ctl {
 namespace {
 
 const OptionSpec kJson{"json", false, "", "machine-readable output"};
+const OptionSpec kSocketDir{"socket_dir", true, "DIR",
+                            "where agents serve their control sockets "
+                            "(/run/ghost)"};
 
 std::vector<Command> MakeCommands() {
   return {
@@ -124,6 +127,41 @@ std::vector<Command> MakeCommands() {
        1,
        false,
        RunWatch},
+      {"agent list",
+       "[--socket_dir DIR]",
+       "the running agents: policy, pid, CPUs, commits, since when",
+       "Asks every agent that serves a control socket in DIR (default "
+       "/run/ghost, one enclave_<id>.sock per enclave) who it is. Agents "
+       "built on the runtime (ghost_agent, agent_fifo) serve one; the "
+       "sockets are root's.",
+       {kSocketDir},
+       0,
+       0,
+       false,
+       RunAgentList},
+      {"agent status",
+       "<id> [--json] [--socket_dir DIR]",
+       "the agent of an enclave: policy, since when, CPUs, counters",
+       "Asks the agent of enclave <id> through its control socket: its "
+       "program and pid, policy, start time, CPUs, and its counters "
+       "(tasks, messages, commits, failed commits, ...). Says what to do "
+       "when no agent answers.",
+       {kJson, kSocketDir},
+       1,
+       1,
+       false,
+       RunAgentStatus},
+      {"agent stop",
+       "<id> [--socket_dir DIR]",
+       "stop the agent of an enclave",
+       "Asks the agent of enclave <id> to stop, as SIGTERM does, and waits "
+       "(up to 10 s) until it has. The agent then keeps or destroys the "
+       "enclave as its --on_exit says.",
+       {kSocketDir},
+       1,
+       1,
+       false,
+       RunAgentStop},
   };
 }
 

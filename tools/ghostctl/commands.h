@@ -15,6 +15,9 @@ int RunEnclaveCpus(const Invocation& inv);
 int RunMove(const Invocation& inv);   // cmd_move.cc
 int RunRun(const Invocation& inv);    // cmd_run.cc
 int RunWatch(const Invocation& inv);  // cmd_watch.cc
+int RunAgentList(const Invocation& inv);  // cmd_agent.cc
+int RunAgentStatus(const Invocation& inv);
+int RunAgentStop(const Invocation& inv);
 
 }  // namespace ghost::ctl
 

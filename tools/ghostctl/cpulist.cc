@@ -5,11 +5,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "lib/cpu_list.h"
+#include "lib/util/cpu_list.h"
 
 namespace ghost::ctl {
 
-// The parsing is the library's (lib/cpu_list.h); ghostctl adds the syntax
+// The parsing is the library's (lib/util/cpu_list.h); ghostctl adds the syntax
 // to its message, since a user typed the list.
 absl::StatusOr<std::vector<int>> ParseCpuList(absl::string_view text) {
   absl::StatusOr<std::vector<int>> cpus = ::ghost::ParseCpuList(text);

@@ -6,7 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tools/ghostctl/cpulist.h"
 

@@ -13,8 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "lib/enclave.h"
-#include "lib/enclave_stats.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/enclave_stats.h"
 #include "tools/ghostctl/json_writer.h"
 
 namespace ghost::ctl {

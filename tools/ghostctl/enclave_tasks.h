@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost::ctl {
 

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "lib/abi_version.h"
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/abi_version.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "tools/ghostctl/cpulist.h"
 
 namespace ghost::ctl {

@@ -11,7 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 
 namespace ghost::ctl {
 

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "lib/enclave.h"
-#include "lib/errno_status.h"
+#include "lib/abi/enclave.h"
+#include "lib/util/errno_status.h"
 
 namespace ghost::ctl {
 namespace {

@@ -15,7 +15,8 @@ from lab.tally import Tally
 
 VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
                "//experiments/microbench:ghost_microbench",
-               "//agents/agent_fifo:agent_fifo"]
+               "//agents/agent_fifo:agent_fifo",
+               "//agents/ghost_agent:ghost_agent"]
 
 
 def install_deps():

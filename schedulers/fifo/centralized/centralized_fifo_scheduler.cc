@@ -20,7 +20,7 @@ int64_t MonotonicNs() {
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : Scheduler(kernel, table_),
+    : Policy(kernel, table_),
       options_(std::move(options)),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
@@ -32,6 +32,17 @@ CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
     index_[cpus[i]] = i;
     cpus_.push_back(Cpu{.cpu = cpus[i]});
   }
+}
+
+absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
+    KernelInterface& kernel, const PolicyArgs& args) {
+  if (args.cpus.empty()) {
+    return absl::InvalidArgumentError(
+        "fifo_centralized needs at least one CPU");
+  }
+  return std::make_unique<CentralizedFifoScheduler>(
+      kernel, args.cpus,
+      Options{.slice = args.slice, .topology = args.topology});
 }
 
 absl::Status CentralizedFifoScheduler::Init() {

@@ -22,23 +22,25 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "lib/agent.h"
-#include "lib/channel.h"
-#include "lib/kernel_interface.h"
-#include "lib/run_queue.h"
-#include "lib/scheduler.h"
-#include "lib/task_table.h"
-#include "lib/topology.h"
-#include "lib/txn.h"
+#include "lib/agent/agent_group.h"
+#include "lib/agent/channel.h"
+#include "lib/agent/kernel_interface.h"
+#include "lib/agent/policy.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/scheduler.h"
+#include "lib/agent/task_table.h"
+#include "lib/agent/txn.h"
+#include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 
 namespace ghost::fifo {
 
-class CentralizedFifoScheduler final : public Scheduler, public AgentLoop {
+class CentralizedFifoScheduler final : public Policy {
  public:
   struct Options {
     absl::Duration slice = absl::ZeroDuration();  // zero: run to block
@@ -52,8 +54,13 @@ class CentralizedFifoScheduler final : public Scheduler, public AgentLoop {
   CentralizedFifoScheduler(KernelInterface& kernel, std::vector<int> cpus,
                            Options options);
 
-  // Creates the enclave's default queue, waking the global CPU.
-  absl::Status Init();
+  // The policy of `ghost_agent --policy=fifo_centralized`: `args.slice`
+  // and `args.topology` become its options.
+  static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
+                                                      const PolicyArgs& args);
+
+  // Policy: creates the enclave's default queue, waking the global CPU.
+  absl::Status Init() override;
 
   // AgentLoop.
   void AgentAttached(int cpu, uint32_t sw_index) override;
@@ -65,7 +72,6 @@ class CentralizedFifoScheduler final : public Scheduler, public AgentLoop {
   int HandOffGlobalRole();
 
   int global_cpu() const { return global_.load(std::memory_order_acquire); }
-  const TxnCounters& txns() const { return txns_; }
   size_t queued() const { return rq_.size(); }
   // The thread latched on `cpu` as the agent knows it (0: none).
   uint64_t current_on(int cpu) const;
@@ -112,7 +118,6 @@ class CentralizedFifoScheduler final : public Scheduler, public AgentLoop {
   std::vector<Task*> pending_;  // by batch position
   std::atomic<int> global_;
   int64_t last_work_ns_ = 0;
-  TxnCounters txns_;
 };
 
 }  // namespace ghost::fifo

@@ -3,11 +3,9 @@
 #ifndef GHOST_SCHEDULERS_FIFO_COMMON_COMMIT_OUTCOME_H_
 #define GHOST_SCHEDULERS_FIFO_COMMON_COMMIT_OUTCOME_H_
 
-#include <array>
-#include <atomic>
 #include <cstdint>
 
-#include "lib/task.h"
+#include "lib/agent/task.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::fifo {
@@ -42,29 +40,6 @@ inline Retry OnCommitFailed(Task& t, int cpu, int32_t result) {
       return Retry::kFront;
   }
 }
-
-// Commit results by GHOST_TXN_* code, for logs and tests.
-struct TxnCounters {
-  std::array<std::atomic<uint64_t>, GHOST_TXN_COMPLETE + GHOST_TXN_NR_RESULTS>
-      by_result{};
-  std::atomic<uint64_t> calls{0};  // GHOST_OP_COMMIT calls
-
-  void Count(int32_t result) {
-    if (result >= 0 && result < static_cast<int32_t>(by_result.size())) {
-      by_result[result].fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-  uint64_t completed() const {
-    return by_result[GHOST_TXN_COMPLETE].load(std::memory_order_relaxed);
-  }
-  uint64_t failed() const {
-    uint64_t n = 0;
-    for (size_t r = GHOST_TXN_COMPLETE + 1; r < by_result.size(); ++r) {
-      n += by_result[r].load(std::memory_order_relaxed);
-    }
-    return n;
-  }
-};
 
 }  // namespace ghost::fifo
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <utility>
 
-#include "lib/txn.h"
+#include "lib/agent/txn.h"
 
 namespace ghost::fifo {
 
@@ -33,9 +33,8 @@ PerCpuFifoScheduler::Options WithClock(PerCpuFifoScheduler::Options o) {
 }  // namespace
 
 PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
-                                         std::vector<int> cpus,
-                                         Options options)
-    : Scheduler(kernel, table_),
+                                         std::vector<int> cpus, Options options)
+    : Policy(kernel, table_),
       cpu_ids_(std::move(cpus)),
       options_(WithClock(std::move(options))) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
@@ -45,6 +44,14 @@ PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
     cpus_.push_back(std::make_unique<Cpu>());
     cpus_.back()->cpu = cpu_ids_[i];
   }
+}
+
+absl::StatusOr<std::unique_ptr<Policy>> PerCpuFifoScheduler::Make(
+    KernelInterface& kernel, const PolicyArgs& args) {
+  if (args.cpus.empty()) {
+    return absl::InvalidArgumentError("fifo_percpu needs at least one CPU");
+  }
+  return std::make_unique<PerCpuFifoScheduler>(kernel, args.cpus);
 }
 
 absl::Status PerCpuFifoScheduler::Init() {

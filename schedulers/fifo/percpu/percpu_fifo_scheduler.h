@@ -35,18 +35,19 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "lib/agent.h"
-#include "lib/channel.h"
-#include "lib/kernel_interface.h"
-#include "lib/run_queue.h"
-#include "lib/scheduler.h"
-#include "lib/spin_lock.h"
-#include "lib/task_table.h"
+#include "lib/agent/agent_group.h"
+#include "lib/agent/channel.h"
+#include "lib/agent/kernel_interface.h"
+#include "lib/agent/policy.h"
+#include "lib/agent/run_queue.h"
+#include "lib/agent/scheduler.h"
+#include "lib/agent/task_table.h"
+#include "lib/util/spin_lock.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 
 namespace ghost::fifo {
 
-class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
+class PerCpuFifoScheduler final : public Policy {
  public:
   static constexpr uint32_t kQueueSize = 4096;
 
@@ -64,8 +65,13 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
   PerCpuFifoScheduler(KernelInterface& kernel, std::vector<int> cpus)
       : PerCpuFifoScheduler(kernel, std::move(cpus), Options()) {}
 
-  // Creates the queues (one per CPU, waking it; the first is the default).
-  absl::Status Init();
+  // The policy of `ghost_agent --policy=fifo_percpu`.
+  static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
+                                                      const PolicyArgs& args);
+
+  // Policy: creates the queues (one per CPU, waking it; the first is the
+  // default).
+  absl::Status Init() override;
 
   // AgentLoop.
   void AgentAttached(int cpu, uint32_t sw_index) override;
@@ -73,7 +79,6 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
   void Round(int cpu) override;
 
   // Counters.
-  const TxnCounters& txns() const { return txns_; }
   uint64_t steals() const { return steals_.load(); }
   // Threads queued on `cpu` (approximate from other threads).
   int queued(int cpu) const { return CpuOf(cpu).nr_queued.load(); }
@@ -127,7 +132,6 @@ class PerCpuFifoScheduler final : public Scheduler, public AgentLoop {
   std::vector<int> index_;  // CPU number -> cpus_ index
   std::vector<std::unique_ptr<Cpu>> cpus_;
   const Options options_;
-  TxnCounters txns_;
   std::atomic<uint64_t> steals_{0};
 };
 

@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/channel.h"
-#include "lib/kernel_interface.h"
-#include "lib/status_word_region.h"
+#include "lib/abi/status_word_region.h"
+#include "lib/agent/channel.h"
+#include "lib/agent/kernel_interface.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::testing {

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/fuzz/abi_rules.h"
 #include "tests/vm/fuzz/fuzz_write.h"
 #include "tests/vm/fuzz/inputs.h"

@@ -14,7 +14,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "lib/enclave.h"
+#include "lib/abi/enclave.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/fuzz/layout.h"
 #include "tests/vm/fuzz/syscalls.h"

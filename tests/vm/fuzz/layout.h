@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string>
 
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::fuzz {

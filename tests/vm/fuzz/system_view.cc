@@ -5,8 +5,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "lib/enclave.h"
-#include "lib/ghostfs_mount.h"
+#include "lib/abi/enclave.h"
+#include "lib/abi/ghostfs_mount.h"
 #include "tests/vm/fuzz/layout.h"
 
 namespace ghost::fuzz {

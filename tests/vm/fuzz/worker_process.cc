@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "lib/ghost_run.h"
+#include "lib/abi/ghost_run.h"
 #include "tests/vm/fuzz/layout.h"
 #include "tests/vm/fuzz/rng.h"
 #include "tests/vm/fuzz/syscalls.h"

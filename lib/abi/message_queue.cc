@@ -1,0 +1,80 @@
+#include "lib/abi/message_queue.h"
+
+#include <sys/mman.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/abi/ghost_run.h"
+#include "lib/util/errno_status.h"
+
+namespace ghost {
+
+absl::StatusOr<MessageQueue> MessageQueue::Create(int enclave_fd,
+                                                  uint32_t nelems, Kind kind) {
+  ghost_create_queue_args args = {
+      .enclave_fd = enclave_fd,
+      .nelems = nelems,
+      .flags = kind == kDefault ? GHOST_QUEUE_F_DEFAULT : 0u,
+  };
+  absl::StatusOr<long> ret =
+      GhostRun(GHOST_OP_CREATE_QUEUE, &args, sizeof(args),
+               absl::StrCat("create a queue of ", nelems, " messages"));
+  if (!ret.ok()) return ret.status();
+  Fd fd(static_cast<int>(*ret));
+  void* mapping = mmap(nullptr, args.map_size, PROT_READ | PROT_WRITE,
+                       MAP_SHARED, fd.get(), 0);
+  if (mapping == MAP_FAILED) return ErrnoStatus(errno, "mmap queue");
+  if (absl::Status s = MessageRing::Validate(mapping, args.map_size); !s.ok()) {
+    munmap(mapping, args.map_size);
+    return s;
+  }
+  return MessageQueue(std::move(fd), mapping, args.map_size);
+}
+
+MessageQueue::MessageQueue(Fd fd, void* mapping, size_t size)
+    : fd_(std::move(fd)), mapping_(mapping), size_(size), ring_(mapping) {}
+
+MessageQueue::MessageQueue(MessageQueue&& other) noexcept
+    : fd_(std::move(other.fd_)),
+      mapping_(std::exchange(other.mapping_, nullptr)),
+      size_(other.size_),
+      ring_(other.ring_) {}
+
+MessageQueue::~MessageQueue() {
+  if (mapping_ != nullptr) munmap(mapping_, size_);
+}
+
+absl::Status MessageQueue::Associate(uint64_t gtid, uint32_t barrier) {
+  ghost_assoc_queue_args args = {
+      .queue_fd = fd_.get(), .barrier = barrier, .gtid = gtid};
+  return GhostRun(
+             GHOST_OP_ASSOC_QUEUE, &args, sizeof(args),
+             absl::StrCat("associate gtid ", gtid, " at barrier ", barrier))
+      .status();
+}
+
+absl::Status MessageQueue::SetWakeupCpus(absl::Span<const int> cpus) {
+  ghost_queue_wakeup_args args = {.queue_fd = fd_.get()};
+  if (cpus.size() > GHOST_QUEUE_MAX_WAKEUP_CPUS) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", GHOST_QUEUE_MAX_WAKEUP_CPUS,
+                     " wakeup CPUs per queue, not ", cpus.size()));
+  }
+  args.nr_cpus = cpus.size();
+  for (size_t i = 0; i < cpus.size(); ++i) args.cpus[i] = cpus[i];
+  return GhostRun(GHOST_OP_CONFIG_QUEUE_WAKEUP, &args, sizeof(args),
+                  "configure queue wakeup")
+      .status();
+}
+
+absl::Status MessageQueue::AssociateCpu(int cpu) {
+  ghost_assoc_cpu_queue_args args = {.queue_fd = fd_.get(), .cpu = cpu};
+  return GhostRun(
+             GHOST_OP_ASSOC_CPU_QUEUE, &args, sizeof(args),
+             absl::StrCat("send the CPU messages of CPU ", cpu, " to a queue"))
+      .status();
+}
+
+}  // namespace ghost

@@ -1,0 +1,111 @@
+// Scheduler: the base of every policy. It turns the kernel's messages into
+// typed callbacks on Tasks, keeping each task's sequence number and state
+// machine (lib/agent/task.h) so a policy only decides.
+//
+// Dispatch() checks each message against what the agent knows: an old
+// message (its number is not past the task's) is dropped; a gap (messages
+// were lost) or an edge the state machine does not allow is counted and
+// the message's state wins. A thread the agent never heard of (its NEW was
+// lost, or it entered before this agent started) is adopted from its
+// status word. Resync() re-reads every status word after a queue overflow;
+// Discover() is the same for an agent that starts on a live enclave: it
+// adopts every thread and associates it with the agent's queue at the
+// barrier it read, so that no message after that point is missed.
+//
+// A policy derives from Scheduler and implements the callbacks; each gets
+// the task with its new state and sequence number already applied, and
+// the CPU of the agent thread that dispatched it. Callbacks for one task
+// always come from the agent thread that owns its queue.
+#ifndef GHOST_LIB_AGENT_SCHEDULER_H_
+#define GHOST_LIB_AGENT_SCHEDULER_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "lib/abi/status_word_region.h"
+#include "lib/agent/channel.h"
+#include "lib/agent/kernel_interface.h"
+#include "lib/agent/task.h"
+#include "lib/agent/task_table.h"
+#include "lib/uapi/linux/ghost.h"
+
+namespace ghost {
+
+class Scheduler {
+ public:
+  // Counters, for logs and tests; updated relaxed from any agent thread.
+  struct Stats {
+    std::atomic<uint64_t> messages{0};
+    std::atomic<uint64_t> stale{0};    // dropped: already known
+    std::atomic<uint64_t> gaps{0};     // messages lost before this one
+    std::atomic<uint64_t> illegal{0};  // state machine edges not allowed
+    std::atomic<uint64_t> adopted{0};  // threads found in status words
+    std::atomic<uint64_t> resyncs{0};
+    std::atomic<uint64_t> bad{0};  // messages about no valid status word
+  };
+
+  Scheduler(KernelInterface& kernel, TaskTable& tasks)
+      : kernel_(kernel), tasks_(tasks) {}
+  virtual ~Scheduler() = default;
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // Applies one message, read by the agent of `agent_cpu`.
+  void Dispatch(const ghost_msg& msg, int agent_cpu);
+
+  // Brings the tasks owned by `agent_cpu` (all, if -1) up to date with
+  // their status words. With `adopt_unknown`, words of threads not in the
+  // table are adopted too (associated with `channel` unless null).
+  void Resync(int agent_cpu, bool adopt_unknown, const Channel* channel);
+
+  // Adopts every thread of the enclave that the table does not know, and
+  // associates each with `channel`: what a new agent does first.
+  void Discover(int agent_cpu, const Channel& channel) {
+    Resync(agent_cpu, /*adopt_unknown=*/true, &channel);
+  }
+
+  const Stats& stats() const { return stats_; }
+  TaskTable& tasks() { return tasks_; }
+  KernelInterface& kernel() { return kernel_; }
+
+ protected:
+  // The thread entered or was born (t.state says blocked/runnable/running).
+  virtual void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void TaskWakeup(Task& t, int agent_cpu) = 0;
+  virtual void TaskBlocked(Task& t, int agent_cpu) = 0;
+  virtual void TaskYield(Task& t, int agent_cpu) = 0;
+  virtual void TaskPreempted(Task& t, int agent_cpu) = 0;
+  // DEAD or DEPARTED (t.state says which). The task leaves the table when
+  // this returns, so it must be on no run queue and no CPU by then.
+  virtual void TaskGone(Task& t, int agent_cpu) = 0;
+  // Found or corrected from its status word; `before` is the state the
+  // agent believed (kNew for a thread it did not know).
+  virtual void TaskDiscovered(Task& t, TaskState before, int agent_cpu) = 0;
+  virtual void TaskAffinityChanged(Task& t, int agent_cpu) {
+    t.not_allowed = 0;
+  }
+  virtual void TaskPriorityChanged(Task& t, int agent_cpu) {}
+
+  // CPU messages (gtid 0): a tick, a higher class took the CPU, or left
+  // it. Only kernels that send them call these.
+  virtual void CpuTick(int cpu, int agent_cpu) {}
+  virtual void CpuBusy(int cpu, int agent_cpu) {}
+  virtual void CpuAvailable(int cpu, int agent_cpu) {}
+
+ private:
+  void DispatchCpuMessage(const ghost_msg& msg, int agent_cpu);
+  // Takes `t` out of the table (after TaskGone) and frees its word.
+  void Forget(Task& t, int agent_cpu);
+  // Adopts the thread of word `w`; nullptr if it is gone or not a thread.
+  Task* Adopt(StatusWord w, int agent_cpu, const Channel* channel);
+  // Brings one known task up to date with its word.
+  void ResyncTask(Task& t, int agent_cpu);
+
+  KernelInterface& kernel_;
+  TaskTable& tasks_;
+  Stats stats_;
+};
+
+}  // namespace ghost
+
+#endif  // GHOST_LIB_AGENT_SCHEDULER_H_
