@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
@@ -78,6 +80,13 @@ Result GhostctlAs(uid_t uid, const std::string& args) {
 }
 
 Result Ghostctl(const std::string& args) { return GhostctlAs(0, args); }
+
+// The enclave's owner delegates it to `uid`, as with cgroup.procs.
+void Delegate(int enclave, uid_t uid) {
+  const std::string tasks =
+      absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", enclave, "/tasks");
+  ASSERT_EQ(chown(tasks.c_str(), uid, uid), 0) << strerror(errno);
+}
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -424,8 +433,16 @@ TEST_F(GhostctlTest, MovingTwiceSaysAlreadyAndSucceeds) {
   EXPECT_THAT(r.output, HasSubstr("already in the enclave"));
 }
 
+TEST_F(GhostctlTest, MovingIntoAnEnclaveNotDelegatedSaysWhoMayDoIt) {
+  ASSERT_EQ(Ghostctl("enclave create 7 --cpus 1").exit_code, 0);
+  Result r = GhostctlAs(kNobody, "run --enclave 7 -- true");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("delegate it (chown USER"));
+}
+
 TEST_F(GhostctlTest, MovingAnotherUsersThreadWithoutPermissionFails) {
   ASSERT_EQ(Ghostctl("enclave create 7 --cpus 1").exit_code, 0);
+  Delegate(7, kNobody);
   BlockedChild root_child;
   Result r = GhostctlAs(kNobody, absl::StrCat("move 7 ", root_child.pid()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
@@ -468,7 +485,9 @@ TEST_F(GhostctlTest, RunOfAMissingCommandIs127) {
 TEST_F(GhostctlTest, AnUnprivilegedUserRunsItsOwnCommandInside) {
   std::unique_ptr<FifoTestAgent> agent = EnclaveWithAgent();
   ASSERT_NE(agent, nullptr);
-  // Moving needs the same owner or CAP_SYS_NICE: nobody owns its command.
+  // Moving needs write access to tasks (delegated here) and the same owner
+  // or CAP_SYS_NICE: nobody owns its command.
+  Delegate(7, kNobody);
   Result r = GhostctlAs(kNobody, "run --enclave 7 -- sh -c 'exit 5'");
   EXPECT_EQ(r.exit_code, 5) << r.output;
 }

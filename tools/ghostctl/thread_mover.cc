@@ -66,7 +66,9 @@ std::string MoveErrorHint(int err) {
              "as the thread; kernel threads and io_uring/vhost workers "
              "cannot be moved";
     case EACCES:
-      return "no permission to open the enclave's tasks file";
+      return "the enclave's tasks file is root's: run as root, or have the "
+             "enclave's owner delegate it (chown USER "
+             "/sys/fs/ghost/enclave_N/tasks)";
     case EBUSY:
       return "it is in another enclave; take it out of that one first";
     case ENODEV:
