@@ -80,6 +80,7 @@
 #include "tests/vm/fuzz/worker_process.h"
 #include "tests/vm/fuzz/world.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 ABSL_DECLARE_FLAG(absl::Duration, test_timeout);
 
@@ -265,16 +266,14 @@ TEST(AbiFuzzTest, AnAgentsCpuGoesOfflineAndComesBack) {
     testing::MoveToCfs(0);
     left.store(true);
   });
-  while (attached.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(testing::WaitFor([&] { return attached.load() != 0; }));
   ASSERT_EQ(attached.load(), 1) << "could not attach to CPU 3";
   for (int round = 0; round < 2; ++round) {
     ASSERT_TRUE(WriteGhostfsFile(online, "0").ok());
-    absl::SleepFor(absl::Milliseconds(200));
-    absl::StatusOr<std::string> cpus = e->Cpus();
-    ASSERT_TRUE(cpus.ok()) << cpus.status();
-    EXPECT_EQ(*cpus, "") << "an offline CPU leaves its enclave";
+    EXPECT_TRUE(testing::WaitFor([&] { return e->Cpus().value_or("?") == ""; }))
+        << "an offline CPU leaves its enclave";
     ASSERT_TRUE(WriteGhostfsFile(online, "1").ok());
-    absl::SleepFor(absl::Milliseconds(200));
+    absl::SleepFor(absl::Milliseconds(200));  // the pattern: time online
   }
   stop.store(true);
   EXPECT_TRUE(WaitFor(left, absl::Seconds(10))) << "the agent is stuck";
@@ -335,7 +334,7 @@ TEST(AbiFuzzTest, AnAgentsCpuGoesOfflineWhileItRunsThenItsEnclaveGoes) {
     testing::MoveToCfs(0);
     left.store(true);
   });
-  while (attached.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(testing::WaitFor([&] { return attached.load() != 0; }));
   ASSERT_EQ(attached.load(), 1) << "could not attach to CPU 3";
   std::atomic<bool> pinging{true};
   std::thread pinger([&] {  // wakes the agent when it blocks
@@ -346,20 +345,17 @@ TEST(AbiFuzzTest, AnAgentsCpuGoesOfflineWhileItRunsThenItsEnclaveGoes) {
     }
   });
   for (int round = 0; round < 6; ++round) {
+    // The pattern of the reproduction: online and offline for varied times.
     absl::SleepFor(absl::Milliseconds(50 + 30 * round));
     ASSERT_TRUE(WriteGhostfsFile(online, "0").ok());
     absl::SleepFor(absl::Milliseconds(100));
     ASSERT_TRUE(WriteGhostfsFile(online, "1").ok());
   }
   stop.store(true);
-  const absl::Time end = absl::Now() + absl::Seconds(10);
-  while (!left.load() && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_TRUE(left.load()) << "the agent is stuck";
+  EXPECT_TRUE(WaitFor(left, absl::Seconds(10))) << "the agent is stuck";
   (void)e->Destroy();
   words.reset();  // the last reference: the kernel frees the status words
-  absl::SleepFor(absl::Milliseconds(200));
+  absl::SleepFor(absl::Milliseconds(200));  // the pattern: pings after it
   pinging.store(false);
   pinger.join();
   for (int i = 0; i < 20; ++i) {

@@ -22,11 +22,18 @@
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
 
 using ::ghost::testing::DestroyAllEnclaves;
+
+// Waits up to `limit` for `done`.
+template <typename Pred>
+bool Within(absl::Duration limit, Pred done) {
+  return testing::WaitFor(done, limit);
+}
 
 std::string AgentsOnline(const Enclave& e) {
   absl::StatusOr<std::string> n = ReadGhostfsFile(e.dir() + "/agent_online");
@@ -49,7 +56,7 @@ class WaitingAgent {
           sched_setaffinity(0, sizeof(all), &all) == 0 ? 0 : errno);
       testing::MoveToCfs(0);
     });
-    while (attached_.load() == 0) absl::SleepFor(absl::Microseconds(100));
+    (void)testing::WaitFor([this] { return attached_.load() != 0; });
   }
   ~WaitingAgent() {
     go_.store(1);
@@ -125,7 +132,7 @@ TEST_F(AgentCpuTest, ASpinningAgentLetsPerCpuKernelWorkRun) {
     }
     testing::MoveToCfs(0);
   });
-  while (attached.load() == 0) absl::SleepFor(absl::Microseconds(100));
+  ASSERT_TRUE(testing::WaitFor([&] { return attached.load() != 0; }));
   ASSERT_EQ(attached.load(), 1);
   std::atomic<bool> refreshed{false};
   std::thread refresher([&] {
@@ -133,9 +140,8 @@ TEST_F(AgentCpuTest, ASpinningAgentLetsPerCpuKernelWorkRun) {
     (void)WriteGhostfsFile("/proc/sys/vm/stat_refresh", "1");
     refreshed.store(true);
   });
-  EXPECT_TRUE(testing::WaitFor(absl::Seconds(10), [&] {
-    return refreshed.load();
-  })) << "the kworker of the agent's CPU never ran";
+  EXPECT_TRUE(Within(absl::Seconds(10), [&] { return refreshed.load(); }))
+      << "the kworker of the agent's CPU never ran";
   stop.store(true);
   agent.join();
   refresher.join();

@@ -35,6 +35,7 @@
 #include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/enclave_child.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -44,6 +45,7 @@ using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::FinishInEnclave;
 using ::ghost::testing::LastDestroyed;
 using ::ghost::testing::StartInEnclave;
+using ::ghost::testing::WaitFor;
 
 constexpr unsigned int kId = 25;
 constexpr int kThreads = 200;
@@ -119,9 +121,9 @@ int ReadyMs(const std::string& output) {
 int LaggingThread(const Workload* w, int64_t since, absl::Duration limit) {
   const absl::Time end = absl::Now() + limit;
   for (int i = 0; i < kThreads; ++i) {
-    while (w->last_round_ns[i].load() <= since) {
-      if (absl::Now() > end) return i;
-      absl::SleepFor(absl::Milliseconds(10));
+    if (!WaitFor([&] { return w->last_round_ns[i].load() > since; },
+                 end - absl::Now())) {
+      return i;
     }
   }
   return -1;
@@ -148,12 +150,7 @@ std::string DescribeThread(const Enclave& enclave, const Workload* w, int i) {
 // Does the workload still make progress (within `limit`)?
 bool Advances(const Workload* w, absl::Duration limit) {
   const uint64_t before = w->rounds.load();
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (w->rounds.load() > before) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return false;
+  return WaitFor([&] { return w->rounds.load() > before; }, limit);
 }
 
 class AgentKillTest : public ::testing::Test {
@@ -214,11 +211,12 @@ TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   const pid_t workload = StartInEnclave(*enclave_, [w] {
     return RunUntilStopped(w);
   });
-  while (w->started.load() < kThreads) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
 
   int survived = 0;
   int slowest_start_ms = 0;
   for (int i = 0; i < kills; ++i) {
+    // A kill at a random moment of the workload (the seed replays it).
     absl::SleepFor(absl::Milliseconds(20 + rng() % 300));
     agent->Signal(SIGKILL);
     (void)agent->WaitExit(absl::Seconds(10));
@@ -280,7 +278,7 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
   const pid_t workload = StartInEnclave(*enclave_, [w] {
     return RunUntilStopped(w);
   });
-  while (w->started.load() < kThreads) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   const int64_t killed = NowNs();

@@ -29,7 +29,10 @@
 #include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/gated_workers.h"
+#include "tests/vm/manual_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -37,71 +40,21 @@ namespace {
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::FifoTestAgent;
+using ::ghost::testing::HoldsThroughout;
+using ::ghost::testing::IsRunnable;
+using ::ghost::testing::ManualAgent;
 using ::ghost::testing::MoveToCfs;
-using ::ghost::testing::WaitUntilAsleep;
+using ::ghost::testing::WaitFor;
+using ::ghost::testing::WaitForWord;
+using ::ghost::testing::WaitUntilBlocked;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 constexpr int kAgentCpu = 1;
 
 pid_t Gettid() { return static_cast<pid_t>(syscall(SYS_gettid)); }
 
-// Workers that wait at a gate, are moved into the enclave by the test,
-// then run `body` and count themselves done.
-class Workers {
- public:
-  template <typename Body>
-  Workers(int n, Body body) : tids_(n) {
-    for (int i = 0; i < n; ++i) {
-      threads_.emplace_back([this, i, body] {
-        tids_[i].store(Gettid());
-        while (gate_.load() == 0) gate_.wait(0);
-        body(i);
-        done_.fetch_add(1);
-      });
-    }
-    for (auto& tid : tids_) {
-      while (tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
-      WaitUntilAsleep(tid.load());
-    }
-  }
-  ~Workers() {
-    Release();
-    // Anything still in ghost goes back to CFS so it can finish.
-    if (!AllDoneWithin(absl::ZeroDuration())) {
-      for (auto& tid : tids_) MoveToCfs(tid.load());
-    }
-    for (auto& t : threads_) t.join();
-  }
-
-  absl::Status MoveInto(Enclave& e) {
-    for (auto& tid : tids_) {
-      if (absl::Status s = e.AddTask(tid.load()); !s.ok()) return s;
-    }
-    return absl::OkStatus();
-  }
-  // Wakes every worker at once (a futex wake-all: a mutex-based gate
-  // would wake them one by one, each waiting for the previous to run).
-  void Release() {
-    gate_.store(1);
-    gate_.notify_all();
-  }
-  bool AllDoneWithin(absl::Duration limit) {
-    const absl::Time end = absl::Now() + limit;
-    do {
-      if (done_.load() == static_cast<int>(threads_.size())) return true;
-      absl::SleepFor(absl::Milliseconds(2));
-    } while (absl::Now() < end);
-    return done_.load() == static_cast<int>(threads_.size());
-  }
-  int done() const { return done_.load(); }
-  pid_t tid(int i) const { return tids_[i].load(); }
-
- private:
-  std::vector<std::atomic<pid_t>> tids_;
-  std::vector<std::thread> threads_;
-  std::atomic<int> gate_{0};
-  std::atomic<int> done_{0};
-};
+using Workers = ::ghost::testing::GatedWorkers;
 
 // A little of everything a thread does: compute, yield, sleep.
 void MixedWork(int) {
@@ -176,11 +129,11 @@ class AgentTest : public ::testing::Test {
               << absl::ToDoubleSeconds(absl::Now() - start) << " s\n";
     // The agent sees every thread die. Exits run one at a time on the
     // agent's CPU: 1000 of them took more than 10 s under host load.
-    const absl::Time end = absl::Now() + absl::Seconds(60);
-    while (agent->counters().threads_done < static_cast<uint64_t>(n) &&
-           absl::Now() < end) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
+    WaitFor(
+        [&] {
+          return agent->counters().threads_done >= static_cast<uint64_t>(n);
+        },
+        absl::Seconds(60));
     FifoTestAgent::Counters c = agent->counters();
     EXPECT_EQ(c.threads_done, static_cast<uint64_t>(n));
     EXPECT_EQ(c.dead_with_runtime, static_cast<uint64_t>(n))
@@ -243,120 +196,136 @@ TEST_F(AgentTest, OnlyAgentsCommit) {
   EXPECT_EQ(BlockAgent(0).code(), ErrnoCode(EINVAL));
 }
 
-// A hand-driven agent on CPU 1 for the failure cases: attach, then check
-// what each bad transaction returns.
-class ManualAgent {
- public:
-  explicit ManualAgent(const Enclave& e) {
-    dir_ = std::move(*OpenEnclaveDir(e.dir()));
-    cpu_data_ = std::make_unique<CpuDataRegion>(
-        std::move(*CpuDataRegion::Map(e.dir())));
-    words_ = std::make_unique<StatusWordRegion>(
-        std::move(*StatusWordRegion::Map(e.dir())));
-    queue_ = std::make_unique<MessageQueue>(std::move(
-        *MessageQueue::Create(dir_.get(), 1024, MessageQueue::kDefault)));
-  }
-
-  // Runs `fn` on a thread that is the agent of `cpu` meanwhile.
-  template <typename Fn>
-  void AsAgent(int cpu, Fn fn) {
-    std::thread([&] {
-      absl::StatusOr<uint32_t> sw = AttachAgent(dir_.get(), cpu);
-      ASSERT_TRUE(sw.ok()) << sw.status();
-      sw_index_ = *sw;
-      fn();
-      MoveToCfs(0);
-    }).join();
-  }
-
-  uint32_t agent_barrier() { return words_->Read(sw_index_).barrier; }
-
-  // Fills and commits one transaction; returns its result.
-  int32_t Try(int cpu, uint64_t gtid, uint32_t task_barrier,
-              uint32_t agent_barrier, uint32_t flags = 0) {
-    ghost_txn* txn = cpu_data_->txn(cpu);
-    CpuDataRegion::Fill(txn, gtid, task_barrier, agent_barrier, flags);
-    (void)Commit(&cpu, 1, 0);
-    return CpuDataRegion::Result(txn);
-  }
-
-  // The latest sequence number of `gtid`.
-  uint32_t Seq(uint64_t gtid) {
-    std::optional<StatusWord> w = words_->Find(gtid);
-    return w ? w->barrier : 0;
-  }
-
-  CpuDataRegion& cpu_data() { return *cpu_data_; }
-
- private:
-  Fd dir_;
-  std::unique_ptr<CpuDataRegion> cpu_data_;
-  std::unique_ptr<StatusWordRegion> words_;
-  std::unique_ptr<MessageQueue> queue_;
-  uint32_t sw_index_ = 0;
-};
-
 std::string Name(int32_t r) { return TxnResultName(r); }
 
-TEST_F(AgentTest, EachInvalidTransactionFailsWithItsOwnCode) {
-  ManualAgent m(*enclave_);
-  // A runnable ghost thread waiting on the gate... released but not run.
-  std::atomic<bool> spin{true};
-  Workers runnable(1, [&](int) {
-    while (spin.load()) {
+// One invalid transaction per test: each fails with its own result, and
+// the enclave's stats count it under that result. The threads: one
+// runnable (released, never run: no agent runs it), one runnable but
+// allowed on CPU 2 only, one blocked. The test's thread is the agent of
+// CPU 1 while it commits.
+class InvalidTransactionTest : public AgentTest {
+ protected:
+  void SetUp() override {
+    AgentTest::SetUp();
+    manual_.emplace(*enclave_);
+    runnable_.emplace(1, [this](int) { Spin(); });
+    pinned_.emplace(1, [this](int) { Spin(); });
+    blocked_.emplace(1, [](int) {});
+    cpu_set_t only2;
+    CPU_ZERO(&only2);
+    CPU_SET(2, &only2);
+    ASSERT_EQ(sched_setaffinity(pinned_->tid(0), sizeof(only2), &only2), 0);
+    for (Workers* w : {&*runnable_, &*pinned_, &*blocked_}) {
+      ASSERT_TRUE(w->MoveInto(*enclave_).ok());
     }
-  });
-  Workers pinned(1, [&](int) {
-    while (spin.load()) {
-    }
-  });
-  Workers blocked(1, [](int) {});
-  cpu_set_t only2;
-  CPU_ZERO(&only2);
-  CPU_SET(2, &only2);
-  ASSERT_EQ(sched_setaffinity(pinned.tid(0), sizeof(only2), &only2), 0);
-  ASSERT_TRUE(runnable.MoveInto(*enclave_).ok());
-  ASSERT_TRUE(pinned.MoveInto(*enclave_).ok());
-  ASSERT_TRUE(blocked.MoveInto(*enclave_).ok());
-  const uint64_t run_gtid = *GetGtid(runnable.tid(0));
-  const uint64_t pinned_gtid = *GetGtid(pinned.tid(0));
-  const uint64_t blocked_gtid = *GetGtid(blocked.tid(0));
-  runnable.Release();
-  pinned.Release();
-  absl::SleepFor(absl::Milliseconds(50));  // both are runnable now
+    run_gtid_ = *GetGtid(runnable_->tid(0));
+    pinned_gtid_ = *GetGtid(pinned_->tid(0));
+    blocked_gtid_ = *GetGtid(blocked_->tid(0));
+    runnable_->Release();
+    pinned_->Release();
+    // Both runnable now, as their status words say (WAKEUP sent).
+    ASSERT_TRUE(WaitForWord(enclave_->dir(), run_gtid_, IsRunnable));
+    ASSERT_TRUE(WaitForWord(enclave_->dir(), pinned_gtid_, IsRunnable));
+  }
+  void TearDown() override {
+    spin_.store(false);
+    blocked_.reset();
+    pinned_.reset();
+    runnable_.reset();
+    AgentTest::TearDown();
+  }
 
-  m.AsAgent(kAgentCpu, [&] {
-    const uint32_t ab = m.agent_barrier();
-    const uint32_t seq = m.Seq(run_gtid);
-    EXPECT_EQ(Name(m.Try(kAgentCpu, run_gtid, seq - 1, ab)), "TARGET_STALE");
-    EXPECT_EQ(Name(m.Try(kAgentCpu, 999999999, 0, ab)), "TARGET_NOT_FOUND");
-    EXPECT_EQ(Name(m.Try(kAgentCpu, blocked_gtid, m.Seq(blocked_gtid), ab)),
-              "TARGET_NOT_RUNNABLE");
-    EXPECT_EQ(Name(m.Try(kAgentCpu, pinned_gtid, m.Seq(pinned_gtid), ab)),
-              "CPU_NOT_ALLOWED");
-    EXPECT_EQ(Name(m.Try(0, run_gtid, seq, ab)), "CPU_NOT_IN_ENCLAVE");
-    EXPECT_EQ(Name(m.Try(3, run_gtid, seq, ab)), "CPU_NOT_IN_ENCLAVE");
-    EXPECT_EQ(Name(m.Try(kAgentCpu, run_gtid, seq, ab + 1)), "AGENT_STALE");
-    EXPECT_EQ(Name(m.Try(kAgentCpu, run_gtid, seq, ab, 1u << 20)), "INVALID");
-    // A slot that is not READY is left alone.
-    ghost_txn* txn = m.cpu_data().txn(kAgentCpu);
+  void Spin() {
+    while (spin_.load()) {
+    }
+  }
+
+  // Commits `txn` as the agent of CPU 1 (`agent_barrier` 0 means the
+  // agent's current one; `task_barrier` 0 the thread's latest); returns
+  // the result's name.
+  struct Txn {
+    int cpu = kAgentCpu;
+    uint64_t gtid = 0;
+    int task_barrier_delta = 0;  // added to the thread's latest
+    int agent_barrier_delta = 0;  // added to the agent's latest
+    uint32_t flags = 0;
+  };
+  std::string CommitAsAgent(const Txn& t) {
+    std::string result;
+    manual_->AsAgent(kAgentCpu, [&] {
+      result = Name(manual_->Try(t.cpu, t.gtid,
+                                 manual_->Seq(t.gtid) + t.task_barrier_delta,
+                                 manual_->agent_barrier() +
+                                     t.agent_barrier_delta,
+                                 t.flags));
+    });
+    return result;
+  }
+
+  std::string Stats() {
+    return ReadGhostfsFile(enclave_->dir() + "/stats").value_or("");
+  }
+
+  std::optional<ManualAgent> manual_;
+  std::atomic<bool> spin_{true};
+  std::optional<Workers> runnable_, pinned_, blocked_;
+  uint64_t run_gtid_ = 0, pinned_gtid_ = 0, blocked_gtid_ = 0;
+};
+
+TEST_F(InvalidTransactionTest, AnOldTaskBarrierFailsTargetStale) {
+  EXPECT_EQ(CommitAsAgent({.gtid = run_gtid_, .task_barrier_delta = -1}),
+            "TARGET_STALE");
+  EXPECT_THAT(Stats(), HasSubstr("txn_target_stale 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, AnUnknownGtidFailsTargetNotFound) {
+  EXPECT_EQ(CommitAsAgent({.gtid = 999999999}), "TARGET_NOT_FOUND");
+  EXPECT_THAT(Stats(), HasSubstr("txn_target_not_found 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, ABlockedThreadFailsTargetNotRunnable) {
+  EXPECT_EQ(CommitAsAgent({.gtid = blocked_gtid_}), "TARGET_NOT_RUNNABLE");
+  EXPECT_THAT(Stats(), HasSubstr("txn_target_not_runnable 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, ACpuOutsideTheAffinityFailsCpuNotAllowed) {
+  EXPECT_EQ(CommitAsAgent({.gtid = pinned_gtid_}), "CPU_NOT_ALLOWED");
+  EXPECT_THAT(Stats(), HasSubstr("txn_cpu_not_allowed 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, ACpuOutsideTheEnclaveFailsCpuNotInEnclave) {
+  EXPECT_EQ(CommitAsAgent({.cpu = 0, .gtid = run_gtid_}),
+            "CPU_NOT_IN_ENCLAVE");
+  EXPECT_EQ(CommitAsAgent({.cpu = 3, .gtid = run_gtid_}),
+            "CPU_NOT_IN_ENCLAVE");
+  EXPECT_THAT(Stats(), HasSubstr("txn_cpu_not_in_enclave 2\n"));
+}
+
+TEST_F(InvalidTransactionTest, ALocalCommitWithANewerAgentBarrierFailsAgentStale) {
+  EXPECT_EQ(CommitAsAgent({.gtid = run_gtid_, .agent_barrier_delta = 1}),
+            "AGENT_STALE");
+  EXPECT_THAT(Stats(), HasSubstr("txn_agent_stale 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, UnknownRunFlagsFailInvalid) {
+  EXPECT_EQ(CommitAsAgent({.gtid = run_gtid_, .flags = 1u << 20}), "INVALID");
+  EXPECT_THAT(Stats(), HasSubstr("txn_invalid 1\n"));
+}
+
+TEST_F(InvalidTransactionTest, ASlotThatIsNotReadyIsLeftAlone) {
+  manual_->AsAgent(kAgentCpu, [&] {
+    ghost_txn* txn = manual_->cpu_data().txn(kAgentCpu);
     txn->state = GHOST_TXN_IDLE;
     const int cpu = kAgentCpu;
     EXPECT_EQ(*Commit(&cpu, 1, 0), 0);
     EXPECT_EQ(txn->state, GHOST_TXN_IDLE);
-    // And the good one: the thread runs (on CPU 2, remotely latched).
-    EXPECT_EQ(Name(m.Try(2, run_gtid, seq, 0)), "COMPLETE");
   });
-  absl::StatusOr<std::string> stats = ReadGhostfsFile(enclave_->dir() + "/stats");
-  ASSERT_TRUE(stats.ok());
-  for (const char* line :
-       {"txn_target_stale 1\n", "txn_target_not_found 1\n",
-        "txn_target_not_runnable 1\n", "txn_cpu_not_allowed 1\n",
-        "txn_cpu_not_in_enclave 2\n", "txn_agent_stale 1\n",
-        "txn_invalid 1\n", "txn_complete 1\n"}) {
-    EXPECT_THAT(*stats, ::testing::HasSubstr(line));
-  }
-  spin.store(false);
+}
+
+TEST_F(InvalidTransactionTest, TheValidOneCompletes) {
+  // On CPU 2, latched remotely (no agent barrier for a remote CPU).
+  EXPECT_EQ(CommitAsAgent({.cpu = 2, .gtid = run_gtid_}), "COMPLETE");
+  EXPECT_THAT(Stats(), HasSubstr("txn_complete 1\n"));
 }
 
 TEST_F(AgentTest, ASyncGroupIsAllOrNothing) {
@@ -369,10 +338,11 @@ TEST_F(AgentTest, ASyncGroupIsAllOrNothing) {
     }
   });
   ASSERT_TRUE(workers.MoveInto(*enclave_).ok());
-  workers.Release();
-  absl::SleepFor(absl::Milliseconds(50));
   const uint64_t a = *GetGtid(workers.tid(0));
   const uint64_t b = *GetGtid(workers.tid(1));
+  workers.Release();
+  ASSERT_TRUE(WaitForWord(enclave_->dir(), a, IsRunnable));
+  ASSERT_TRUE(WaitForWord(enclave_->dir(), b, IsRunnable));
   m.AsAgent(kAgentCpu, [&] {
     const int cpus[] = {kAgentCpu, 2};
     ghost_txn* t1 = m.cpu_data().txn(kAgentCpu);
@@ -383,8 +353,13 @@ TEST_F(AgentTest, ASyncGroupIsAllOrNothing) {
     EXPECT_EQ(*Commit(cpus, 2, GHOST_COMMIT_F_SYNC_GROUP), 0);
     EXPECT_EQ(Name(CpuDataRegion::Result(t1)), "POISONED");
     EXPECT_EQ(Name(CpuDataRegion::Result(t2)), "TARGET_STALE");
-    absl::SleepFor(absl::Milliseconds(100));
-    EXPECT_EQ(ran.load(), 0) << "a failed group runs nothing";
+    // The group's pending latches were undone inside the call, which
+    // leaves nothing to observe; a latch left behind would run its thread
+    // on idle CPU 2 at once. No state says "will never run", so a short
+    // window is the best check there is.
+    EXPECT_TRUE(HoldsThroughout([&] { return ran.load() == 0; },
+                                absl::Milliseconds(100)))
+        << "a failed group runs nothing";
     // Both right: both run. CPU 1 runs its thread once the agent blocks.
     CpuDataRegion::Fill(t1, a, m.Seq(a), m.agent_barrier(), 0);
     CpuDataRegion::Fill(t2, b, m.Seq(b), 0, 0);
@@ -392,11 +367,7 @@ TEST_F(AgentTest, ASyncGroupIsAllOrNothing) {
     EXPECT_EQ(Name(CpuDataRegion::Result(t1)), "COMPLETE");
     EXPECT_EQ(Name(CpuDataRegion::Result(t2)), "COMPLETE");
     // The agent sleeps (nothing wakes a blocked one here): CPU 1 is free.
-    const absl::Time end = absl::Now() + absl::Seconds(10);
-    while (ran.load() < 2 && absl::Now() < end) {
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    EXPECT_EQ(ran.load(), 2);
+    EXPECT_TRUE(WaitFor([&] { return ran.load() == 2; }));
   });
   spin.store(false);
 }
@@ -411,28 +382,28 @@ TEST_F(AgentTest, ACfsHogPreemptsAGhostThreadThatRunsAgainLater) {
   });
   ASSERT_TRUE(workers.MoveInto(*enclave_).ok());
   workers.Release();
-  auto advances = [&] {
-    const uint64_t before = progress.load();
-    absl::SleepFor(absl::Milliseconds(100));
-    return progress.load() > before;
-  };
-  ASSERT_TRUE(advances()) << "the agent runs it";
-  // A CFS hog on the same CPU takes it over completely.
-  std::atomic<bool> hog{true};
+  ASSERT_TRUE(WaitFor([&] { return progress.load() > 0; }))
+      << "the agent runs it";
+  // A CFS hog on the same CPU takes it over completely: the hog itself
+  // reads the ghost thread's progress once it has the CPU and again at its
+  // end. While the hog is runnable there, CFS has work on that CPU, and a
+  // ghost thread runs only when no other class has any (K2).
+  uint64_t at_start = 0, at_end = 0;
   std::thread cfs([&] {
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(kAgentCpu, &one);
-    sched_setaffinity(0, sizeof(one), &one);
-    const absl::Time end = absl::Now() + absl::Milliseconds(300);
-    while (hog.load() && absl::Now() < end) {
+    sched_setaffinity(0, sizeof(one), &one);  // returns on that CPU
+    at_start = progress.load();
+    const absl::Time end = absl::Now() + absl::Milliseconds(200);
+    while (absl::Now() < end) {  // load: the CPU stays taken
     }
+    at_end = progress.load();
   });
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_FALSE(advances()) << "the ghost thread must not run beside a hog";
-  hog.store(false);
   cfs.join();
-  EXPECT_TRUE(advances()) << "and runs again once the hog is gone";
+  EXPECT_EQ(at_end, at_start) << "the ghost thread must not run beside a hog";
+  EXPECT_TRUE(WaitFor([&] { return progress.load() > at_end; }))
+      << "and runs again once the hog is gone";
   spin.store(false);
   EXPECT_TRUE(workers.AllDoneWithin(absl::Seconds(10)));
   EXPECT_GE(agent->counters().commits, 2u);
@@ -463,7 +434,7 @@ TEST_F(AgentTest, BlockAndWakeNeverLoseAWakeup) {
     }
     MoveToCfs(0);
   });
-  while (!attached.load()) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(WaitFor([&] { return attached.load(); }));
   for (int i = 0; i < kPings; ++i) {
     sent.fetch_add(1);
     ASSERT_TRUE(PingAgent(kAgentCpu).ok());
@@ -475,25 +446,22 @@ TEST_F(AgentTest, BlockAndWakeNeverLoseAWakeup) {
 TEST_F(AgentTest, DestroyingTheEnclaveWakesASleepingAgent) {
   absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave_->dir());
   ASSERT_TRUE(dir.ok());
-  std::atomic<bool> attached{false};
+  std::atomic<pid_t> attached{0};
   std::atomic<bool> returned{false};
   absl::Status after;
   std::thread agent([&] {
     absl::StatusOr<uint32_t> sw = AttachAgent(dir->get(), kAgentCpu);
     ASSERT_TRUE(sw.ok()) << sw.status();
-    attached.store(true);
+    attached.store(Gettid());
     (void)BlockAgent(0);  // nothing else will ever wake it
     returned.store(true);
     after = BlockAgent(0);
   });
-  while (!attached.load()) absl::SleepFor(absl::Milliseconds(1));
-  absl::SleepFor(absl::Milliseconds(50));
+  // Asleep in ghost_run() before the enclave goes.
+  ASSERT_TRUE(WaitFor([&] { return attached.load() != 0; }));
+  ASSERT_TRUE(WaitUntilBlocked(attached.load()));
   ASSERT_TRUE(enclave_->Destroy().ok());
-  const absl::Time end = absl::Now() + absl::Seconds(10);
-  while (!returned.load() && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  if (!returned.load()) {
+  if (!WaitFor([&] { return returned.load(); }, absl::Seconds(10))) {
     agent.detach();
     FAIL() << "the agent is stranded in ghost_run()";
   }

@@ -17,12 +17,10 @@
 
 #include <atomic>
 #include <new>
-#include <string>
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "lib/abi/enclave.h"
+#include "gtest/gtest.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -50,7 +48,14 @@ class BlockedChild {
     // Pokes never block the test, even when a parked child lets the pipe
     // fill up.
     fcntl(wfd_, F_SETFL, O_NONBLOCK);
-    WaitUntilBlocked();
+    // Blocked for real (off its CPU, in the pipe read), so that a test
+    // that moves it into ghost knows what it moves: a thread moved in
+    // while it still runs would keep its CPU (K2) and send BLOCKED next.
+    if (!WaitUntilBlocked(pid_)) {
+      ADD_FAILURE() << "the helper child " << pid_
+                    << " did not block in its pipe read within "
+                    << kWaitLimit;
+    }
   }
   ~BlockedChild() {
     if (pid_ > 0) {
@@ -70,45 +75,22 @@ class BlockedChild {
   void Poke(char c = 'x') { (void)write(wfd_, &c, 1); }
 
   // Waits (up to `limit`) until the counter reaches `n`.
-  bool WaitForCount(int n, absl::Duration limit = absl::Seconds(10)) {
-    const absl::Time end = absl::Now() + limit;
-    while (absl::Now() < end) {
-      if (count() >= n) return true;
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return count() >= n;
+  bool WaitForCount(int n, absl::Duration limit = kWaitLimit) {
+    return WaitFor([&] { return count() >= n; }, limit);
   }
 
   // Waits for the child to exit; returns its exit status or -1.
-  int WaitExit(absl::Duration limit = absl::Seconds(10)) {
-    const absl::Time end = absl::Now() + limit;
-    while (absl::Now() < end) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      absl::SleepFor(absl::Milliseconds(5));
+  int WaitExit(absl::Duration limit = kWaitLimit) {
+    int status;
+    if (!WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; },
+                 limit)) {
+      return -1;
     }
-    return -1;
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
  private:
-  // The child is blocked once /proc says it sleeps in the pipe read.
-  void WaitUntilBlocked() {
-    const std::string path = absl::StrCat("/proc/", pid_, "/stat");
-    for (int i = 0; i < 2000; ++i) {
-      absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
-      if (stat.ok()) {
-        size_t paren = stat->rfind(')');
-        if (paren != std::string::npos && stat->size() > paren + 2 &&
-            (*stat)[paren + 2] == 'S') {
-          return;
-        }
-      }
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-  }
 
   std::atomic<int>* counter_;
   pid_t pid_ = -1;

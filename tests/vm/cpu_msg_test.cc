@@ -29,6 +29,7 @@
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -37,33 +38,65 @@ using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
 using ::ghost::testing::FifoTestAgent;
 using ::ghost::testing::MoveToCfs;
-using ::ghost::testing::WaitUntilAsleep;
+using ::ghost::testing::PinTo;
+using ::ghost::testing::WaitFor;
+using ::ghost::testing::WaitUntilBlocked;
 using ::testing::IsEmpty;
 
 constexpr int kCpu = 1;
 
-// Spins on `cpu` under CFS for `how_long`, in a thread of its own.
+// Spins on `cpu` under CFS for `how_long` (load), in a thread of its own,
+// and returns once that thread is off the CPU:
+// CPU messages are made at the context switch (K7), so every message its
+// run causes exists by then. (The CPU may switch to another busy task
+// first: its CPU_AVAILABLE can come later.) The thread ends on CPU 0.
 void HogCpu(int cpu, absl::Duration how_long) {
-  std::thread hog([cpu, how_long] {
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(cpu, &one);
-    sched_setaffinity(0, sizeof(one), &one);
+  std::atomic<pid_t> tid{0};
+  std::atomic<int> release{0};
+  std::thread hog([&] {
+    PinTo(cpu);
     const absl::Time end = absl::Now() + how_long;
     while (absl::Now() < end) {
     }
+    tid.store(gettid());
+    while (release.load() == 0) release.wait(0);
   });
+  EXPECT_TRUE(WaitFor([&] { return tid.load() != 0; }));
+  EXPECT_TRUE(WaitUntilBlocked(tid.load())) << "the hog left CPU " << cpu;
+  cpu_set_t zero;
+  CPU_ZERO(&zero);
+  CPU_SET(0, &zero);
+  sched_setaffinity(tid.load(), sizeof(zero), &zero);
+  release.store(1);
+  release.notify_all();
   hog.join();
+}
+
+// Every message in `queue`, oldest first.
+std::vector<ghost_msg> PopAll(MessageQueue& queue) {
+  std::vector<ghost_msg> out;
+  ghost_msg msg;
+  while (queue.ring().Pop(&msg)) out.push_back(msg);
+  return out;
 }
 
 // The CPU messages of `cpu` in `queue`, oldest first (others are dropped).
 std::vector<ghost_msg> CpuMessages(MessageQueue& queue, int cpu) {
   std::vector<ghost_msg> out;
-  ghost_msg msg;
-  while (queue.ring().Pop(&msg)) {
-    if (IsCpuMessage(msg) && msg.cpu == cpu) out.push_back(msg);
+  for (const ghost_msg& m : PopAll(queue)) {
+    if (IsCpuMessage(m) && m.cpu == cpu) out.push_back(m);
   }
   return out;
+}
+
+// Adds the CPU messages of `cpu` in `queue` to `msgs` until they are at
+// least `n` and the last is CPU_AVAILABLE (the CPU is free again).
+bool CollectUntilAvailable(MessageQueue& queue, int cpu, size_t n,
+                           std::vector<ghost_msg>& msgs) {
+  return WaitFor([&] {
+    for (const ghost_msg& m : CpuMessages(queue, cpu)) msgs.push_back(m);
+    return msgs.size() >= n && msgs.back().type == GHOST_MSG_CPU_AVAILABLE;
+  });
 }
 
 class CpuMsgTest : public ::testing::Test {
@@ -101,8 +134,8 @@ TEST_F(CpuMsgTest, ACfsTaskOnAnEnclaveCpuIsBusyThenAvailable) {
   ASSERT_NE(queue, nullptr);
   ASSERT_TRUE(queue->AssociateCpu(kCpu).ok());
   HogCpu(kCpu, absl::Milliseconds(100));
-  absl::SleepFor(absl::Milliseconds(20));
-  std::vector<ghost_msg> msgs = CpuMessages(*queue, kCpu);
+  std::vector<ghost_msg> msgs;
+  EXPECT_TRUE(CollectUntilAvailable(*queue, kCpu, 2, msgs));
   // A kernel thread may have held the CPU when the queue was made.
   if (!msgs.empty() && msgs.front().type == GHOST_MSG_CPU_AVAILABLE) {
     msgs.erase(msgs.begin());
@@ -142,11 +175,17 @@ TEST_F(CpuMsgTest, AnAssociatedCpuQueueGetsThatCpusMessagesOnly) {
   (void)CpuMessages(*def, kCpu);  // anything from before
   HogCpu(kCpu, absl::Milliseconds(50));
   HogCpu(2, absl::Milliseconds(50));
-  absl::SleepFor(absl::Milliseconds(20));
-  EXPECT_GE(CpuMessages(*mine, kCpu).size(), 2u);
-  EXPECT_THAT(CpuMessages(*mine, 2), IsEmpty());
-  EXPECT_THAT(CpuMessages(*def, kCpu), IsEmpty());
-  EXPECT_THAT(CpuMessages(*def, 2), IsEmpty()) << "CPU 2 has no queue";
+  // Both hogs are off their CPUs: each message they cause is queued.
+  std::vector<ghost_msg> msgs = PopAll(*mine);
+  for (const ghost_msg& m : msgs) {
+    EXPECT_EQ(m.cpu, kCpu) << MessageTypeName(m.type) << " of CPU " << m.cpu;
+  }
+  EXPECT_TRUE(CollectUntilAvailable(*mine, kCpu, 2, msgs));
+  for (const ghost_msg& m : PopAll(*def)) {
+    EXPECT_FALSE(IsCpuMessage(m))
+        << MessageTypeName(m.type) << " of CPU " << m.cpu
+        << " on the default queue (CPU 2 has no queue)";
+  }
 }
 
 TEST_F(CpuMsgTest, AssociatingACpuOutsideTheEnclaveIsInvalid) {
@@ -172,13 +211,12 @@ TEST_F(CpuMsgTest, ACpuThatLeavesTheEnclaveForgetsItsQueue) {
   (void)CpuMessages(*def, kCpu);
   (void)CpuMessages(*mine, kCpu);  // from before it left
   HogCpu(kCpu, absl::Milliseconds(50));
-  absl::SleepFor(absl::Milliseconds(20));
   EXPECT_THAT(CpuMessages(*mine, kCpu), IsEmpty());
   EXPECT_THAT(CpuMessages(*def, kCpu), IsEmpty());
   ASSERT_TRUE(mine->AssociateCpu(kCpu).ok()) << "it can be set again";
   HogCpu(kCpu, absl::Milliseconds(50));
-  absl::SleepFor(absl::Milliseconds(20));
-  EXPECT_GE(CpuMessages(*mine, kCpu).size(), 2u);
+  std::vector<ghost_msg> msgs;
+  EXPECT_TRUE(CollectUntilAvailable(*mine, kCpu, 2, msgs));
 }
 
 TEST_F(CpuMsgTest, DeliverTicksAcceptsOnlyZeroOrOne) {
@@ -209,13 +247,14 @@ FifoTestAgent::Counters SpinUnderAgent(Enclave& enclave, absl::Duration how_long
     while (absl::Now() < end) {
     }
   });
-  while (tid.load() == 0) absl::SleepFor(absl::Milliseconds(1));
-  WaitUntilAsleep(tid.load());
+  EXPECT_TRUE(WaitFor([&] { return tid.load() != 0; }));
+  EXPECT_TRUE(WaitUntilBlocked(tid.load()));  // enters asleep, at its gate
   EXPECT_TRUE(enclave.AddTask(tid.load()).ok());
   go.store(1);
   go.notify_all();
   spinner.join();
-  absl::SleepFor(absl::Milliseconds(50));
+  // Its DEAD comes after every tick of its run.
+  EXPECT_TRUE(WaitFor([&] { return (*agent)->counters().threads_done >= 1; }));
   EXPECT_THAT((*agent)->problems(), IsEmpty());
   return (*agent)->counters();
 }
@@ -238,7 +277,7 @@ TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
   absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(enclave_->dir());
   ASSERT_TRUE(words.ok());
   // The test's own threads stay off the CPU the agent spins on.
-  const cpu_set_t saved = ::ghost::testing::PinTo(0);
+  const cpu_set_t saved = PinTo(0);
   std::atomic<bool> attached{false}, hog_started{false}, hog_done{false};
   std::atomic<bool> hog_gone{false}, saw_wanted{false}, saw_cleared{false};
   std::thread agent([&] {
@@ -267,7 +306,7 @@ TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
     }
     MoveToCfs(0);
   });
-  while (!attached.load()) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(WaitFor([&] { return attached.load(); }));
   std::thread hog([&] {
     // Flagged first: moving to the agent's CPU waits until the agent
     // steps aside.
@@ -283,10 +322,13 @@ TEST_F(CpuMsgTest, ASpinningAgentIsToldThatOtherWorkWantsItsCpu) {
   });
   hog.join();
   hog_gone.store(true);
-  for (int i = 0; i < 200 && !saw_cleared.load(); ++i) {
-    (void)PingAgent(kCpu);
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  // Pings wake the blocked agent to look at its flag again.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        (void)PingAgent(kCpu);
+        return saw_cleared.load();
+      },
+      absl::Seconds(5)));
   agent.join();
   sched_setaffinity(0, sizeof(saved), &saved);
   EXPECT_TRUE(saw_wanted.load());
@@ -317,23 +359,33 @@ TEST_F(CpuMsgTest, OnlyAvailableWakesTheAgentOfThatCpu) {
     while (!stop.load()) (void)BlockAgent(words->Read(*index).barrier);
     MoveToCfs(0);
   });
-  while (sw.load() == -1) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(WaitFor([&] { return sw.load() != -1; }));
   ASSERT_GE(sw.load(), 0);
   ASSERT_TRUE(queue->AssociateCpu(kCpu).ok());
-  absl::SleepFor(absl::Milliseconds(20));
-  (void)CpuMessages(*queue, kCpu);
-  const uint32_t before = words->Read(sw.load()).barrier;
+  auto barrier = [&] { return words->Read(sw.load()).barrier; };
+  // A quiet start: every message so far is counted in `before` (the
+  // barrier moves after its message is queued) and consumed.
+  uint32_t before = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    before = barrier();
+    (void)CpuMessages(*queue, kCpu);
+    return barrier() == before;
+  }));
   HogCpu(kCpu, absl::Milliseconds(100));
-  absl::SleepFor(absl::Milliseconds(20));
-  const uint32_t after = words->Read(sw.load()).barrier;
+  // Each CPU_AVAILABLE wakes it once, and nothing else does (a kernel
+  // thread on the CPU may add a BUSY/AVAILABLE pair of its own).
   int busy = 0, available = 0;
-  for (const ghost_msg& m : CpuMessages(*queue, kCpu)) {
-    busy += m.type == GHOST_MSG_CPU_BUSY;
-    available += m.type == GHOST_MSG_CPU_AVAILABLE;
-  }
+  uint32_t after = before;
+  EXPECT_TRUE(WaitFor([&] {
+    after = barrier();
+    for (const ghost_msg& m : CpuMessages(*queue, kCpu)) {
+      busy += m.type == GHOST_MSG_CPU_BUSY;
+      available += m.type == GHOST_MSG_CPU_AVAILABLE;
+    }
+    return available >= 1 && after - before == static_cast<uint32_t>(available);
+  })) << busy << " BUSY and " << available << " AVAILABLE; the barrier moved "
+      << after - before;
   EXPECT_GE(busy, 1);
-  EXPECT_EQ(after - before, static_cast<uint32_t>(available))
-      << busy << " BUSY and " << available << " AVAILABLE";
   stop.store(true);
   (void)PingAgent(kCpu);
   agent.join();
@@ -346,11 +398,15 @@ TEST_F(CpuMsgTest, AgentOnlineCountsAgentsAndWakesPollers) {
   ASSERT_GT(pread(file.get(), buf, sizeof(buf) - 1, 0), 0);
   EXPECT_STREQ(buf, "0\n");
   std::atomic<int> polled{0};
+  std::atomic<pid_t> poller_tid{0};
   std::thread poller([&] {
+    poller_tid.store(gettid());
     struct pollfd p = {.fd = file.get(), .events = POLLPRI};
-    polled.store(poll(&p, 1, 10000) == 1 && (p.revents & POLLPRI) ? 1 : -1);
+    polled.store(poll(&p, 1, 20000) == 1 && (p.revents & POLLPRI) ? 1 : -1);
   });
-  absl::SleepFor(absl::Milliseconds(50));
+  // Asleep in poll(): with nothing changed, it does not return.
+  ASSERT_TRUE(WaitFor([&] { return poller_tid.load() != 0; }));
+  ASSERT_TRUE(WaitUntilBlocked(poller_tid.load()));
   EXPECT_EQ(polled.load(), 0) << "nothing changed yet";
   {
     absl::StatusOr<std::unique_ptr<FifoTestAgent>> agent =
@@ -363,9 +419,14 @@ TEST_F(CpuMsgTest, AgentOnlineCountsAgentsAndWakesPollers) {
     EXPECT_STREQ(now, "1\n");
     EXPECT_THAT(*enclave_->StatusText(), ::testing::HasSubstr("agents 1\n"));
   }
-  char after[16] = {};
-  ASSERT_GT(pread(file.get(), after, sizeof(after) - 1, 0), 0);
-  EXPECT_STREQ(after, "0\n") << "the agent left";
+  // The agent process is reaped a moment before its last switch, when it
+  // detaches: wait for the count to drop.
+  std::string after;
+  EXPECT_TRUE(WaitFor([&] {
+    char now[16] = {};
+    after = pread(file.get(), now, sizeof(now) - 1, 0) > 0 ? now : "?";
+    return after == "0\n";
+  })) << "the agent left; agent_online says " << after;
 }
 
 }  // namespace

@@ -21,16 +21,19 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/abi/ghost_run.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
-#include "tests/vm/fifo_test_agent.h"
+#include "tests/vm/running_ghost.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -38,16 +41,33 @@ namespace {
 using ::ghost::testing::BlockedChild;
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ErrnoCode;
-using ::ghost::testing::MoveToCfs;
-using ::ghost::testing::PinTo;
+using ::ghost::testing::HoldsThroughout;
+using ::ghost::testing::IsRunnable;
 using ::ghost::testing::ReapWithin;
 using ::ghost::testing::RunAsNobody;
+using ::ghost::testing::WaitFor;
+using ::ghost::testing::WaitForWord;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using ::testing::UnorderedElementsAre;
+using ::testing::IsSupersetOf;
 
 constexpr char kMount[] = GHOSTFS_MOUNT_POINT;
+
+uint64_t Gtid(pid_t tid) {
+  absl::StatusOr<uint64_t> gtid = GetGtid(tid);
+  EXPECT_TRUE(gtid.ok()) << gtid.status();
+  return gtid.value_or(0);
+}
+
+// Nanoseconds thread `tid` has spent on a CPU (/proc/<tid>/schedstat).
+uint64_t CpuTimeNs(pid_t tid) {
+  absl::StatusOr<std::string> s =
+      ReadGhostfsFile(absl::StrCat("/proc/", tid, "/schedstat"));
+  uint64_t ns = 0;
+  if (s.ok()) (void)absl::SimpleAtoi(s->substr(0, s->find(' ')), &ns);
+  return ns;
+}
 
 bool Exists(const std::string& path) {
   struct stat st;
@@ -196,7 +216,7 @@ TEST_F(EnclaveTest, ACpuWithAWaitingGhostThreadGoesOfflineWithoutHanging) {
   ASSERT_EQ(sched_setaffinity(child.pid(), sizeof(cpu3), &cpu3), 0);
   ASSERT_TRUE(e.AddTask(child.pid()).ok());
   child.Poke();  // runnable on CPU 3, waiting for an agent
-  absl::SleepFor(absl::Milliseconds(200));
+  ASSERT_TRUE(WaitForWord(e.dir(), Gtid(child.pid()), IsRunnable));
   EXPECT_EQ(child.count(), 0);
 
   // The kernel must move the waiting thread off; it stays a ghost thread.
@@ -229,10 +249,16 @@ TEST_F(EnclaveTest, AMovedThreadBecomesGhostAndDoesNotRunWithoutAnAgent) {
   EXPECT_THAT(*e.Tasks(), ElementsAre(child.pid()));
   EXPECT_THAT(*e.StatusText(), HasSubstr("tasks 1\n"));
 
-  // Woken, it is runnable, but nothing latches it: it must not run.
+  // Woken, it is runnable, but nothing latches it: it must not run. No
+  // state shows "will never run", so this watches a window: its CPU time
+  // (/proc schedstat) moves the moment it runs at all, its count once it
+  // reads the byte.
   child.Poke();
-  absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_EQ(child.count(), 1);
+  ASSERT_TRUE(WaitForWord(e.dir(), Gtid(child.pid()), IsRunnable));
+  const uint64_t ran_ns = CpuTimeNs(child.pid());
+  EXPECT_TRUE(HoldsThroughout(
+      [&] { return CpuTimeNs(child.pid()) == ran_ns && child.count() == 1; },
+      absl::Milliseconds(300)));
 
   // Back to CFS, it runs again and catches up.
   struct sched_param param = {.sched_priority = 0};
@@ -249,7 +275,9 @@ TEST_F(EnclaveTest, DestroyReturnsItsThreadsToCfsAndTheyFinish) {
   ASSERT_TRUE(e.AddTask(b.pid()).ok());
   a.Poke('q');
   b.Poke('q');
-  absl::SleepFor(absl::Milliseconds(200));
+  // Both woken, waiting for an agent that never comes.
+  ASSERT_TRUE(WaitForWord(e.dir(), Gtid(a.pid()), IsRunnable));
+  ASSERT_TRUE(WaitForWord(e.dir(), Gtid(b.pid()), IsRunnable));
   EXPECT_EQ(a.count() + b.count(), 0);
 
   ASSERT_TRUE(e.Destroy().ok());
@@ -291,107 +319,77 @@ TEST_F(EnclaveTest, BadTidsAreRefused) {
   EXPECT_THAT(*e.Tasks(), IsEmpty());
 }
 
-// The next two tests need a ghost thread that runs: one that entered while
-// running keeps its CPU until it blocks or anything else wants that CPU
-// (K2). Another task can always take the CPU first, and with no agent the
-// thread then waits for good; so each attempt that loses the CPU is
-// rescued (moved back to CFS) and retried.
-constexpr int kAttempts = 30;
-
-
-TEST_F(EnclaveTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
-  Enclave e = MustCreate(1);
-  const cpu_set_t saved = PinTo(0);  // CPU 2 is the helpers' alone
-  bool shown = false;
-  for (int attempt = 0; attempt < kAttempts && !shown; ++attempt) {
-    int fds[2];
-    ASSERT_EQ(pipe(fds), 0);
-    const pid_t helper = fork();
-    if (helper == 0) {
-      PinTo(2);
-      if (!e.AddTask(getpid()).ok()) _exit(3);
-      pid_t report[2] = {fork(), 0};
-      if (report[0] == 0) _exit(0);
-      report[1] = sched_getscheduler(report[0]);
-      (void)write(fds[1], report, sizeof(report));
-      for (;;) pause();
-    }
-    close(fds[1]);
-    struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-    pid_t report[2] = {-1, -1};
-    const bool reported =
-        poll(&pfd, 1, 3000) == 1 &&
-        read(fds[0], report, sizeof(report)) == sizeof(report);
-    close(fds[0]);
-    if (reported && report[1] == SCHED_GHOST) {
-      // Born a ghost thread, listed in its parent's enclave.
-      EXPECT_THAT(*e.Tasks(), UnorderedElementsAre(helper, report[0]));
-      shown = true;
-    }
-    // Everyone back to CFS: the child exits, the helper is killed.
-    MoveToCfs(helper);
-    absl::StatusOr<std::vector<pid_t>> left = e.Tasks();
-    if (left.ok()) {
-      for (pid_t tid : *left) MoveToCfs(tid);
-    }
-    kill(helper, SIGKILL);
-    waitpid(helper, nullptr, 0);
+// The next two tests need a ghost thread that runs: a helper on CPU 2
+// with an agent there (tests/vm/running_ghost.h).
+class EnclaveWithAgentTest : public EnclaveTest {
+ protected:
+  void SetUp() override {
+    EnclaveTest::SetUp();
+    enclave_.emplace(MustCreate(1));
+    ASSERT_TRUE(enclave_->SetCpus("2").ok());
+    absl::StatusOr<std::unique_ptr<testing::CpuAgent>> agent =
+        testing::CpuAgent::Start(*enclave_, 2);
+    ASSERT_TRUE(agent.ok()) << agent.status();
+    agent_ = std::move(*agent);
   }
-  sched_setaffinity(0, sizeof(saved), &saved);
-  EXPECT_TRUE(shown) << "in " << kAttempts
-                     << " attempts the ghost helper never kept its CPU "
-                        "long enough to fork";
-  EXPECT_THAT(*e.Tasks(), IsEmpty());
-}
-
-// True once `e` lists no thread, within `limit`.
-bool EmptiesWithin(const Enclave& e, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  do {
-    absl::StatusOr<std::vector<pid_t>> tids = e.Tasks();
-    if (tids.ok() && tids->empty()) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  } while (absl::Now() < end);
-  return false;
-}
-
-// With an agent, so that the helper runs to its end even when something
-// takes its CPU on the way (without one it would wait forever: a loop of
-// attempts without an agent failed under host load).
-TEST_F(EnclaveTest, AGhostThreadThatExitsLeavesTheEnclave) {
-  const cpu_set_t saved = PinTo(0);
-  Enclave e = MustCreate(1);
-  ASSERT_TRUE(e.SetCpus("2").ok());
-  absl::StatusOr<std::unique_ptr<testing::FifoTestAgent>> agent =
-      testing::FifoTestAgent::Start(e, 2);
-  ASSERT_TRUE(agent.ok()) << agent.status();
-  const pid_t helper = fork();
-  if (helper == 0) {
-    PinTo(2);
-    if (!e.AddTask(getpid()).ok()) _exit(3);
-    _exit(7);
+  void TearDown() override {
+    if (agent_) EXPECT_THAT(agent_->agent().problems(), IsEmpty());
+    agent_.reset();
+    EnclaveTest::TearDown();
   }
+
+  std::optional<Enclave> enclave_;
+  std::unique_ptr<testing::CpuAgent> agent_;
+};
+
+TEST_F(EnclaveWithAgentTest, AGhostThreadThatForksHasItsChildBornInTheEnclave) {
+  const Enclave& e = *enclave_;
+  int report_fds[2], done_fds[2];
+  ASSERT_EQ(pipe(report_fds), 0);
+  ASSERT_EQ(pipe(done_fds), 0);
+  const pid_t helper = testing::ForkRunningGhost(e, 2, [&] {
+    close(done_fds[1]);
+    const pid_t child = fork();
+    char c;
+    if (child == 0) {
+      (void)read(done_fds[0], &c, 1);
+      _exit(0);
+    }
+    const pid_t report[2] = {child, sched_getscheduler(child)};
+    (void)write(report_fds[1], report, sizeof(report));
+    (void)read(done_fds[0], &c, 1);
+    waitpid(child, nullptr, 0);
+  });
+  close(report_fds[1]);
+  close(done_fds[0]);
+  pid_t report[2] = {-1, -1};
+  struct pollfd pfd = {.fd = report_fds[0], .events = POLLIN};
+  ASSERT_EQ(poll(&pfd, 1, absl::ToInt64Milliseconds(testing::kWaitLimit)), 1);
+  ASSERT_EQ(read(report_fds[0], report, sizeof(report)), sizeof(report));
+  close(report_fds[0]);
+  // Born a ghost thread, listed in its parent's enclave (with the agent).
+  EXPECT_EQ(report[1], SCHED_GHOST);
+  EXPECT_THAT(*e.Tasks(), IsSupersetOf({helper, report[0]}));
+  close(done_fds[1]);  // both finish, under the agent
   int status = 0;
-  ASSERT_TRUE(ReapWithin(helper, absl::Seconds(20), &status));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);
-  // A zombie can be reaped a moment before its last switch, when it
-  // leaves the enclave: wait for that too. Only the agent stays.
-  const absl::Time end = absl::Now() + absl::Seconds(10);
-  absl::StatusOr<std::vector<pid_t>> tids = e.Tasks();
-  while (tids.ok() && absl::c_linear_search(*tids, helper) &&
-         absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(5));
-    tids = e.Tasks();
-  }
-  ASSERT_TRUE(tids.ok()) << tids.status();
-  EXPECT_FALSE(absl::c_linear_search(*tids, helper)) << "it left the enclave";
-  EXPECT_THAT(*e.StatusText(), HasSubstr("tasks 1\n")) << "the agent only";
-  EXPECT_THAT((*agent)->problems(), IsEmpty());
-  agent->reset();
-  ASSERT_TRUE(e.Destroy().ok());
-  sched_setaffinity(0, sizeof(saved), &saved);
+  ASSERT_TRUE(ReapWithin(helper, testing::kWaitLimit, &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
+// A zombie can be reaped a moment before its last switch, when it leaves
+// the enclave: "left" is when `e` no longer lists it.
+TEST_F(EnclaveWithAgentTest, AGhostThreadThatExitsLeavesTheEnclave) {
+  const Enclave& e = *enclave_;
+  const pid_t helper = testing::ForkRunningGhost(e, 2, [] { _exit(7); });
+  int status = 0;
+  ASSERT_TRUE(ReapWithin(helper, testing::kWaitLimit, &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+  EXPECT_TRUE(WaitFor([&] {
+    absl::StatusOr<std::vector<pid_t>> tids = e.Tasks();
+    return tids.ok() && !absl::c_linear_search(*tids, helper);
+  })) << "it left the enclave";
+  EXPECT_THAT(*e.StatusText(), HasSubstr("tasks 1\n")) << "the agent only";
+}
 
 TEST_F(EnclaveTest, NonRootCannotCreateAnEnclave) {
   const int rc = RunAsNobody([] {

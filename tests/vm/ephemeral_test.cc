@@ -22,6 +22,7 @@
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -61,7 +62,6 @@ TEST_F(EphemeralTest, ClosingTheCreatorsCtlFileDestroysTheEnclave) {
   Enclave e(14, GHOSTFS_MOUNT_POINT);
   ASSERT_TRUE(e.SetCpus("1").ok());
   ASSERT_TRUE(e.AddTask(child.pid()).ok());
-  absl::SleepFor(absl::Milliseconds(100));
   EXPECT_TRUE(EnclaveExists(14)) << "alive while its ctl file is open";
   ctl = Fd();
   ASSERT_TRUE(EnclaveGoneWithin(14, absl::Seconds(10)));
@@ -98,8 +98,11 @@ TEST_F(EphemeralTest, AnEphemeralEnclaveCanStillBeDestroyedFirst) {
   ASSERT_TRUE(WriteGhostfsFile(kCtl, "destroy 14").ok());
   // The id is free again, and a new plain enclave 14 is not the old one.
   ASSERT_TRUE(WriteGhostfsFile(kCtl, "create 14").ok());
+  // A witness: the file's release destroys all its enclaves in one work
+  // item, so once the witness is gone that work has run.
+  ASSERT_EQ(WriteFd(ctl.get(), "create 15 ephemeral"), 0);
   ctl = Fd();
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(EnclaveGoneWithin(15, testing::kWaitLimit));
   EXPECT_TRUE(EnclaveExists(14));
 }
 

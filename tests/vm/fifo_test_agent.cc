@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "lib/abi/ghost_run.h"
 #include "lib/abi/message_ring.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -36,6 +37,9 @@ struct FifoTestAgent::Shared {
   std::atomic<uint64_t> cpu_messages[kCpuMessageTypes] = {};
   std::atomic<int> nr_problems{0};
   char problems[kMaxProblems][kProblemLen] = {};
+  // The thread messages handled, published one by one through `nr_logged`.
+  std::atomic<int> nr_logged{0};
+  ghost_msg log[kLogSize] = {};
 };
 
 namespace {
@@ -82,11 +86,8 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
   Shared* shared = agent->shared_;
   // Attaching takes milliseconds; a child that neither attaches nor fails
   // in this long is stuck (the destructor then kills it).
-  const absl::Time deadline = absl::Now() + absl::Seconds(30);
-  while (shared->attached.load() == 0 && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  if (shared->attached.load() == 0) {
+  if (!WaitFor([shared] { return shared->attached.load() != 0; },
+               absl::Seconds(30))) {
     return absl::DeadlineExceededError(
         "the agent process neither attached nor failed within 30 s");
   }
@@ -104,11 +105,13 @@ FifoTestAgent::~FifoTestAgent() {
     // A signal interrupts its sleep in ghost_run(); one that lands while
     // it is awake is lost, so keep nudging until it is gone.
     int status;
-    for (int i = 0; i < 500 && waitpid(pid_, &status, WNOHANG) == 0; ++i) {
-      kill(pid_, SIGUSR1);
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    if (waitpid(pid_, &status, WNOHANG) == 0) {
+    const bool exited = WaitFor(
+        [&] {
+          kill(pid_, SIGUSR1);
+          return waitpid(pid_, &status, WNOHANG) == pid_;
+        },
+        absl::Seconds(5));
+    if (!exited) {
       kill(pid_, SIGKILL);
       waitpid(pid_, &status, 0);
     }
@@ -140,6 +143,19 @@ std::vector<std::string> FifoTestAgent::problems() {
   std::vector<std::string> out;
   const int n = std::min(shared_->nr_problems.load(), kMaxProblems);
   for (int i = 0; i < n; ++i) out.emplace_back(shared_->problems[i]);
+  return out;
+}
+
+std::vector<ghost_msg> FifoTestAgent::Messages() {
+  const int n = shared_->nr_logged.load(std::memory_order_acquire);
+  return std::vector<ghost_msg>(shared_->log, shared_->log + n);
+}
+
+std::vector<ghost_msg> FifoTestAgent::MessagesOf(uint64_t gtid) {
+  std::vector<ghost_msg> out;
+  for (const ghost_msg& m : Messages()) {
+    if (m.gtid == gtid) out.push_back(m);
+  }
   return out;
 }
 
@@ -221,6 +237,10 @@ void FifoTestAgent::Handle(const ghost_msg& msg) {
   }
   Thread& t = threads_[msg.gtid];
   shared_->messages.fetch_add(1);
+  if (const int n = shared_->nr_logged.load(); n < kLogSize) {
+    shared_->log[n] = msg;
+    shared_->nr_logged.store(n + 1, std::memory_order_release);
+  }
   const uint32_t want = msg.type == GHOST_MSG_NEW ? 1 : t.seq + 1;
   if (msg.seqnum != want) {
     Problem(absl::StrCat("gtid ", msg.gtid, ": ", MessageTypeName(msg.type),

@@ -12,7 +12,7 @@
 //
 // It checks the kernel as it goes: every thread's messages must start with
 // NEW, be numbered without gaps, and end with DEAD or DEPARTED. Tests read
-// the counters and the problems it saw.
+// the counters, the problems it saw and the messages it handled.
 #ifndef GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
 #define GHOST_TESTS_VM_FIFO_TEST_AGENT_H_
 
@@ -31,6 +31,7 @@
 #include "lib/abi/fd.h"
 #include "lib/abi/message_queue.h"
 #include "lib/abi/status_word_region.h"
+#include "lib/uapi/linux/ghost.h"
 
 namespace ghost::testing {
 
@@ -56,6 +57,13 @@ class FifoTestAgent {
 
   // Everything the agent found wrong in the kernel's messages.
   std::vector<std::string> problems();
+
+  // The messages about `gtid` the agent handled so far, in order (the
+  // first kLogSize thread messages of the agent's life are kept).
+  std::vector<ghost_msg> MessagesOf(uint64_t gtid);
+  // Every thread message it handled so far, in order.
+  std::vector<ghost_msg> Messages();
+  static constexpr int kLogSize = 4096;
 
   int cpu() const { return cpu_; }
 

@@ -17,10 +17,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gtest/gtest.h"
 #include "lib/abi/enclave.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -36,9 +37,13 @@ class GatedWorkers {
         done_.fetch_add(1);
       });
     }
+    // Each enters blocked at the gate (one moved in running would keep
+    // its CPU, K2).
     for (auto& tid : tids_) {
-      while (tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
-      WaitUntilAsleep(tid.load());
+      if (!WaitFor([&] { return tid.load() != 0; }) ||
+          !WaitUntilBlocked(tid.load())) {
+        ADD_FAILURE() << "a worker did not block at its gate";
+      }
     }
   }
   ~GatedWorkers() {
@@ -64,12 +69,9 @@ class GatedWorkers {
     gate_.notify_all();
   }
   bool AllDoneWithin(absl::Duration limit) {
-    const absl::Time end = absl::Now() + limit;
-    do {
-      if (done_.load() == static_cast<int>(threads_.size())) return true;
-      absl::SleepFor(absl::Milliseconds(2));
-    } while (absl::Now() < end);
-    return done_.load() == static_cast<int>(threads_.size());
+    return WaitFor(
+        [&] { return done_.load() == static_cast<int>(threads_.size()); },
+        limit);
   }
   int done() const { return done_.load(); }
   pid_t tid(int i) const { return tids_[i].load(); }

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -30,6 +31,7 @@
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 #include "tools/ghostctl/json_reader.h"
 
 namespace ghost {
@@ -125,7 +127,7 @@ class ThreadedChild {
     }
     close(fds[0]);
     wfd_ = fds[1];
-    WaitUntilAllAsleep(n);
+    WaitUntilAllBlocked(n);
   }
   ~ThreadedChild() {
     for (pid_t tid : Tids()) MoveToCfs(tid);
@@ -150,21 +152,15 @@ class ThreadedChild {
   }
 
  private:
-  // A thread moved in while it runs keeps its CPU (K2): wait until every
-  // thread sleeps.
-  void WaitUntilAllAsleep(int n) {
-    const absl::Time end = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < end) {
-      std::vector<pid_t> tids = Tids();
-      int asleep = 0;
-      for (pid_t tid : tids) {
-        absl::StatusOr<std::string> stat = ReadGhostfsFile(
-            absl::StrCat("/proc/", pid_, "/task/", tid, "/stat"));
-        if (stat.ok() && stat->find(") S ") != std::string::npos) ++asleep;
-      }
-      if (static_cast<int>(tids.size()) == n && asleep == n) return;
-      absl::SleepFor(absl::Milliseconds(5));
-    }
+  // A thread moved in while it runs keeps its CPU (K2): wait until all
+  // `n` threads are blocked in their reads.
+  void WaitUntilAllBlocked(int n) {
+    const bool blocked = testing::WaitFor([&] {
+      const std::vector<pid_t> tids = Tids();
+      return static_cast<int>(tids.size()) == n &&
+             absl::c_all_of(tids, testing::IsBlocked);
+    });
+    if (!blocked) ADD_FAILURE() << "the child's threads did not all block";
   }
 
   pid_t pid_ = -1;
@@ -528,7 +524,7 @@ TEST_F(GhostctlTest, WatchCountsTheCommitsOfEachInterval) {
   std::thread poker([&] {
     while (!stop.load()) {
       child.Poke();
-      absl::SleepFor(absl::Milliseconds(20));
+      absl::SleepFor(absl::Milliseconds(20));  // the workload's pace
     }
   });
   Result r = Ghostctl("watch 7 --count 1 --interval 1s --json");

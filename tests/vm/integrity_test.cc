@@ -18,18 +18,24 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/abi/enclave.h"
+#include "lib/abi/ghost_run.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
 
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::FifoTestAgent;
+using ::ghost::testing::IsRunnable;
 using ::ghost::testing::MoveToCfs;
-using ::ghost::testing::WaitUntilAsleep;
+using ::ghost::testing::ProcState;
+using ::ghost::testing::WaitFor;
+using ::ghost::testing::WaitForWord;
+using ::ghost::testing::WaitUntilBlocked;
 using ::testing::IsEmpty;
 
 constexpr int kAgentCpu = 1;
@@ -74,12 +80,14 @@ TEST_F(IntegrityTest, AnRtWaiterBoostsAStarvedGhostHolderOfAPiMutex) {
     pthread_mutex_unlock(&mu);
     released.store(true);
   });
-  while (holder_tid.load() == 0) absl::SleepFor(absl::Milliseconds(1));
-  WaitUntilAsleep(holder_tid.load());
+  ASSERT_TRUE(WaitFor([&] { return holder_tid.load() != 0; }));
+  ASSERT_TRUE(WaitUntilBlocked(holder_tid.load()));  // at the gate
+  absl::StatusOr<uint64_t> gtid = GetGtid(holder_tid.load());
+  ASSERT_TRUE(gtid.ok()) << gtid.status();
   ASSERT_TRUE(enclave_->AddTask(holder_tid.load()).ok());
   gate.store(1);
   gate.notify_all();  // runnable now, and nobody runs it
-  absl::SleepFor(absl::Milliseconds(100));
+  ASSERT_TRUE(WaitForWord(enclave_->dir(), *gtid, IsRunnable));
   EXPECT_FALSE(released.load()) << "no agent: the holder waits";
 
   std::atomic<bool> waiter_got_it{false};
@@ -122,20 +130,20 @@ TEST_F(IntegrityTest, SigstopAndSigcontPauseAndResumeAGhostThread) {
     if (read(go[0], &c, 1) != 1) _exit(1);
     for (;;) progress->fetch_add(1);
   }
-  WaitUntilAsleep(child);
+  ASSERT_TRUE(WaitUntilBlocked(child));  // in its read of `go`
   ASSERT_TRUE(enclave_->AddTask(child).ok());
   ASSERT_EQ(write(go[1], "x", 1), 1);
-  auto advances = [&] {
-    const uint64_t before = progress->load();
-    absl::SleepFor(absl::Milliseconds(150));
-    return progress->load() > before;
-  };
-  EXPECT_TRUE(advances()) << "the agent runs it";
+  EXPECT_TRUE(WaitFor([&] { return progress->load() > 0; }))
+      << "the agent runs it";
   kill(child, SIGSTOP);
-  absl::SleepFor(absl::Milliseconds(50));
-  EXPECT_FALSE(advances()) << "stopped";
+  // Stopped, and off its CPU: it cannot run until SIGCONT.
+  EXPECT_TRUE(WaitFor([&] { return ProcState(child) == 'T'; }));
+  EXPECT_TRUE(WaitUntilBlocked(child)) << "stopped";
+  const uint64_t stopped_at = progress->load();
+  EXPECT_EQ(ProcState(child), 'T');
   kill(child, SIGCONT);
-  EXPECT_TRUE(advances()) << "running again after SIGCONT";
+  EXPECT_TRUE(WaitFor([&] { return progress->load() > stopped_at; }))
+      << "running again after SIGCONT";
   kill(child, SIGKILL);
   int status;
   EXPECT_EQ(waitpid(child, &status, 0), child) << "a ghost thread dies";
@@ -160,8 +168,8 @@ TEST_F(IntegrityTest, AffinityChurnWhileLatchedLosesNothing) {
       if (progress.load() % 4096 == 0) sched_yield();
     }
   });
-  while (tid.load() == 0) absl::SleepFor(absl::Milliseconds(1));
-  WaitUntilAsleep(tid.load());
+  ASSERT_TRUE(WaitFor([&] { return tid.load() != 0; }));
+  ASSERT_TRUE(WaitUntilBlocked(tid.load()));  // at the gate
   ASSERT_TRUE(enclave_->AddTask(tid.load()).ok());
   gate.store(1);
   gate.notify_all();
@@ -173,13 +181,13 @@ TEST_F(IntegrityTest, AffinityChurnWhileLatchedLosesNothing) {
   for (int i = 0; absl::Now() < end; ++i) {
     const cpu_set_t& m = masks[i % 5];
     ASSERT_EQ(sched_setaffinity(tid.load(), sizeof(m), &m), 0);
-    absl::SleepFor(absl::Milliseconds(5));
+    absl::SleepFor(absl::Milliseconds(5));  // the churn's pace (load)
   }
   const cpu_set_t all = CpuSet({0, 1, 2, 3});
   ASSERT_EQ(sched_setaffinity(tid.load(), sizeof(all), &all), 0);
   const uint64_t before = progress.load();
-  absl::SleepFor(absl::Milliseconds(300));
-  EXPECT_GT(progress.load(), before) << "the agent runs it again";
+  EXPECT_TRUE(WaitFor([&] { return progress.load() > before; }))
+      << "the agent runs it again";
   stop.store(true);
   worker.join();
   EXPECT_THAT((*agent)->problems(), IsEmpty());

@@ -27,6 +27,7 @@
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/manual_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -48,7 +49,7 @@ class CfsHog {
           while (!stop_.load()) {
           }
         }) {
-    while (!running_.load()) absl::SleepFor(absl::Microseconds(100));
+    (void)testing::WaitFor([this] { return running_.load(); });
   }
   ~CfsHog() { Stop(); }
   void Stop() {
@@ -61,6 +62,12 @@ class CfsHog {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
+
+// Waits up to `limit` for `done`.
+template <typename Pred>
+bool Within(absl::Duration limit, Pred done) {
+  return testing::WaitFor(done, limit);
+}
 
 class LatchTest : public ::testing::Test {
  protected:
@@ -80,7 +87,7 @@ class LatchTest : public ::testing::Test {
     EXPECT_TRUE(w.MoveInto(*enclave_).ok());
     w.Release();
     const uint64_t gtid = *GetGtid(w.tid(0));
-    EXPECT_TRUE(testing::WaitFor(absl::Seconds(10), [&] {
+    EXPECT_TRUE(Within(absl::Seconds(10), [&] {
       std::optional<StatusWord> word = m.Word(gtid);
       return word && word->runnable();
     })) << "the released thread never became runnable";
@@ -97,14 +104,14 @@ TEST_F(LatchTest, ANiceChangeOfALatchedThreadKeepsItsLatch) {
   const uint64_t gtid = RunnableGhostThread(w, m);
   CfsHog hog(kLatchCpu);
   m.AsAgent(kAgentCpu, [&] {
-    ASSERT_EQ(
-        std::string(TxnResultName(m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
-        "COMPLETE");
+    ASSERT_EQ(std::string(TxnResultName(
+                  m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
+              "COMPLETE");
     // A nice change dequeues and enqueues the thread where it is.
     ASSERT_EQ(setpriority(PRIO_PROCESS, w.tid(0), 5), 0);
     EXPECT_FALSE(ran.load()) << "the hog holds CPU 2";
     hog.Stop();
-    EXPECT_TRUE(testing::WaitFor(absl::Seconds(10), [&] { return ran.load(); }))
+    EXPECT_TRUE(Within(absl::Seconds(10), [&] { return ran.load(); }))
         << "the latch was lost: nothing runs the thread";
   });
 }
@@ -115,9 +122,9 @@ TEST_F(LatchTest, AnAffinityChangeAwayFromTheLatchedCpuTellsTheAgents) {
   const uint64_t gtid = RunnableGhostThread(w, m);
   CfsHog hog(kLatchCpu);
   m.AsAgent(kAgentCpu, [&] {
-    ASSERT_EQ(
-        std::string(TxnResultName(m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
-        "COMPLETE");
+    ASSERT_EQ(std::string(TxnResultName(
+                  m.Try(kLatchCpu, gtid, m.Seq(gtid), 0))),
+              "COMPLETE");
     m.Drain();
     cpu_set_t only1;
     CPU_ZERO(&only1);
@@ -125,18 +132,15 @@ TEST_F(LatchTest, AnAffinityChangeAwayFromTheLatchedCpuTellsTheAgents) {
     ASSERT_EQ(sched_setaffinity(w.tid(0), sizeof(only1), &only1), 0);
     // The latch cannot run any more: its agents must hear it is waiting.
     std::vector<uint16_t> types;
-    EXPECT_TRUE(testing::WaitFor(absl::Seconds(5),
-                                 [&] {
-                                   for (const ghost_msg& msg : m.Drain()) {
-                                     if (msg.gtid == gtid)
-                                       types.push_back(msg.type);
-                                   }
-                                   for (uint16_t t : types) {
-                                     if (t == GHOST_MSG_PREEMPTED) return true;
-                                   }
-                                   return false;
-                                 }))
-        << types.size() << " messages about the thread, none PREEMPTED";
+    EXPECT_TRUE(Within(absl::Seconds(5), [&] {
+      for (const ghost_msg& msg : m.Drain()) {
+        if (msg.gtid == gtid) types.push_back(msg.type);
+      }
+      for (uint16_t t : types) {
+        if (t == GHOST_MSG_PREEMPTED) return true;
+      }
+      return false;
+    })) << types.size() << " messages about the thread, none PREEMPTED";
   });
 }
 

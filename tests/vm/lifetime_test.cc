@@ -34,6 +34,7 @@
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -55,11 +56,7 @@ int LiveEnclaves() {
 }
 
 bool LiveEnclavesWithin(int want, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (LiveEnclaves() != want && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return LiveEnclaves() == want;
+  return testing::WaitFor([want] { return LiveEnclaves() == want; }, limit);
 }
 
 class LifetimeTest : public ::testing::Test {
@@ -94,8 +91,8 @@ TEST_F(LifetimeTest, APollerOfAgentOnlineOutlivesItsEnclave) {
     struct pollfd p = {.fd = fd.get(), .events = POLLPRI | POLLERR};
     polled.store(poll(&p, 1, 3000));
   });
-  while (poller_tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
-  testing::WaitUntilAsleep(poller_tid.load());
+  ASSERT_TRUE(testing::WaitFor([&] { return poller_tid.load() != 0; }));
+  ASSERT_TRUE(testing::WaitUntilBlocked(poller_tid.load())) << "in poll()";
   EXPECT_TRUE(enclave_->Destroy().ok());
   EXPECT_TRUE(LiveEnclavesWithin(0, absl::Seconds(10)))
       << "the enclave was not freed while the poll waited";
@@ -134,14 +131,13 @@ TEST_F(LifetimeTest, CommitsRacingTheDestroyOfTheirEnclaveEndCleanly) {
     }
     testing::MoveToCfs(0);
   });
-  while (attached.load() == 0) absl::SleepFor(absl::Microseconds(100));
+  (void)testing::WaitFor([&] { return attached.load() != 0; });
   if (attached.load() != 1) {
     agent.join();
     FAIL() << "could not attach the agent";
   }
-  while (commits.load() < 100 && last_error.load() == 0) {
-    absl::SleepFor(absl::Microseconds(100));
-  }
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return commits.load() >= 100 || last_error.load() != 0; }));
   EXPECT_TRUE(enclave_->Destroy().ok());
   agent.join();
   EXPECT_NE(last_error.load(), 0)

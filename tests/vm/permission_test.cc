@@ -186,11 +186,11 @@ TEST_F(PermissionTest, ADelegatedUserMovesTheirOwnThreadsButNotOthers) {
       pause();
       _exit(0);
     }
-    testing::WaitUntilAsleep(mine);
-    const int err = WriteErrno(tasks, absl::StrCat(mine));
+    const bool blocked = testing::WaitUntilBlocked(mine);
+    const int err = blocked ? WriteErrno(tasks, absl::StrCat(mine)) : -1;
     kill(mine, SIGKILL);
     waitpid(mine, nullptr, 0);
-    return err == 0 ? 0 : 2;
+    return !blocked ? 3 : err == 0 ? 0 : 2;
   });
   EXPECT_EQ(rc, 0);
 }

@@ -23,6 +23,7 @@
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -40,12 +41,13 @@ std::string Objects() {
 // Waits up to `limit` for the counts to equal `want` (frees wait for RCU
 // grace periods and work items); returns the last reading.
 std::string ObjectsWithin(const std::string& want, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  std::string now = Objects();
-  while (now != want && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(20));
-    now = Objects();
-  }
+  std::string now;
+  testing::WaitFor(
+      [&] {
+        now = Objects();
+        return now == want;
+      },
+      limit);
   return now;
 }
 

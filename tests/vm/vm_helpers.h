@@ -3,6 +3,7 @@
 #define GHOST_TESTS_VM_VM_HELPERS_H_
 
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "absl/time/time.h"
 #include "lib/abi/enclave.h"
 #include "lib/uapi/linux/ghost.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost::testing {
 
@@ -35,18 +37,6 @@ inline void DestroyAllEnclaves() {
   }
 }
 
-// Waits up to `limit` for `done()` to hold, checking every millisecond;
-// returns whether it does.
-template <typename Pred>
-bool WaitFor(absl::Duration limit, Pred done) {
-  const absl::Time end = absl::Now() + limit;
-  while (!done()) {
-    if (absl::Now() >= end) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
-
 // Whether enclave_<id> exists, and waiting (up to `limit`) for it to go.
 inline bool EnclaveExists(unsigned int id) {
   return access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", id).c_str(),
@@ -54,11 +44,7 @@ inline bool EnclaveExists(unsigned int id) {
 }
 
 inline bool EnclaveGoneWithin(unsigned int id, absl::Duration limit) {
-  const absl::Time end = absl::Now() + limit;
-  while (EnclaveExists(id) && absl::Now() < end) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return !EnclaveExists(id);
+  return WaitFor([id] { return !EnclaveExists(id); }, limit);
 }
 
 // The last line of /sys/fs/ghost/destroyed ("<id> <reason>"), or "".
@@ -84,30 +70,17 @@ inline void MoveToCfs(pid_t pid) {
 
 // Waits up to `limit` for `pid` to exit; returns true and its status if so.
 inline bool ReapWithin(pid_t pid, absl::Duration limit, int* status) {
-  const absl::Time end = absl::Now() + limit;
-  while (absl::Now() < end) {
-    if (waitpid(pid, status, WNOHANG) == pid) return true;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  return false;
-}
-
-// Waits until thread `tid` (of any process) sleeps: a thread moved in while
-// it runs keeps its CPU (K2), wherever that is.
-inline void WaitUntilAsleep(pid_t tid) {
-  const std::string path = absl::StrCat("/proc/", tid, "/stat");
-  for (int i = 0; i < 4000; ++i) {
-    absl::StatusOr<std::string> stat = ReadGhostfsFile(path);
-    if (stat.ok() && stat->find(") S ") != std::string::npos) return;
-    absl::SleepFor(absl::Microseconds(250));
-  }
+  return WaitFor([&] { return waitpid(pid, status, WNOHANG) == pid; }, limit);
 }
 
 // Runs `body` in a child process with uid/gid 65534; returns its exit code.
+// The child is dumpable, as a user's own process is (setuid() cleared it),
+// so that it may look at its own children in /proc (IsBlocked()).
 inline int RunAsNobody(const std::function<int()>& body) {
   const pid_t pid = fork();
   if (pid == 0) {
     if (setgid(65534) != 0 || setuid(65534) != 0) _exit(100);
+    if (prctl(PR_SET_DUMPABLE, 1) != 0) _exit(102);
     _exit(body());
   }
   int status;

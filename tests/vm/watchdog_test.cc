@@ -28,6 +28,7 @@
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -44,6 +45,7 @@ using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 constexpr unsigned int kId = 12;
+constexpr unsigned int kWitnessId = 13;
 
 class WatchdogTest : public ::testing::Test {
  protected:
@@ -61,6 +63,22 @@ class WatchdogTest : public ::testing::Test {
 
   absl::Status SetTimeout(absl::string_view ms) {
     return WriteGhostfsFile(Timeout(), ms);
+  }
+
+  // For the checks that the watchdog leaves an enclave alone: no state
+  // shows "will never fire", so they watch it for as long as a witness
+  // enclave with a starved thread and timeout `ms` takes to be destroyed
+  // by its own watchdog. Once the witness is gone, the watchdog has had
+  // its full chance at the enclave under test too.
+  void WaitForAWitnessToStarve(absl::string_view ms) {
+    absl::StatusOr<Enclave> witness = Enclave::Create(kWitnessId);
+    ASSERT_TRUE(witness.ok()) << witness.status();
+    ASSERT_TRUE(WriteGhostfsFile(witness->dir() + "/runnable_timeout", ms).ok());
+    BlockedChild starved;
+    ASSERT_TRUE(witness->AddTask(starved.pid()).ok());
+    starved.Poke();  // runnable, and no agent will run it
+    ASSERT_TRUE(EnclaveGoneWithin(kWitnessId, testing::kWaitLimit));
+    EXPECT_THAT(LastDestroyed(), HasSubstr("watchdog"));
   }
 
   std::optional<Enclave> enclave_;
@@ -111,7 +129,7 @@ TEST_F(WatchdogTest, SleepingThreadsDoNotCount) {
   ASSERT_TRUE(SetTimeout("200").ok());
   BlockedChild child;
   ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());
-  absl::SleepFor(absl::Seconds(1));
+  WaitForAWitnessToStarve("200");
   EXPECT_TRUE(EnclaveExists(kId)) << "a blocked thread waits for nothing";
 }
 
@@ -120,7 +138,7 @@ TEST_F(WatchdogTest, TurnedOffItLetsAStarvedThreadWait) {
   BlockedChild child;
   ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());
   child.Poke();
-  absl::SleepFor(absl::Seconds(1));
+  WaitForAWitnessToStarve("200");
   EXPECT_TRUE(EnclaveExists(kId));
   EXPECT_EQ(child.count(), 0) << "no agent: it does not run (K2)";
   ASSERT_TRUE(enclave_->Destroy().ok());
@@ -140,7 +158,7 @@ TEST_F(WatchdogTest, AWorkingAgentKeepsTheEnclaveAlive) {
   for (int i = 1; i <= 30; ++i) {
     child.Poke();
     ASSERT_TRUE(child.WaitForCount(i)) << "poke " << i;
-    absl::SleepFor(absl::Milliseconds(100));
+    absl::SleepFor(absl::Milliseconds(100));  // the workload's pace
   }
   EXPECT_TRUE(EnclaveExists(kId));
 }
@@ -164,7 +182,7 @@ TEST_F(WatchdogTest, AStarvedEnclaveWithAnAgentIsDestroyedToo) {
            ErrnoCode(EINVAL)) {
     }
   });
-  while (attached.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  ASSERT_TRUE(testing::WaitFor([&] { return attached.load() != 0; }));
   ASSERT_EQ(attached.load(), 1);
   BlockedChild child;
   ASSERT_TRUE(enclave_->AddTask(child.pid()).ok());

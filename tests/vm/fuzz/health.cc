@@ -73,8 +73,8 @@ void ExpectAnAgentStillSchedules() {
     done.store(true);
   });
   // A CFS thread of ours: it starts within moments.
-  while (tid.load() == 0) absl::SleepFor(absl::Microseconds(100));
-  testing::WaitUntilAsleep(tid.load());
+  EXPECT_TRUE(testing::WaitFor([&] { return tid.load() != 0; }));
+  EXPECT_TRUE(testing::WaitUntilBlocked(tid.load()));
   EXPECT_TRUE(e->AddTask(tid.load()).ok());
   go.store(true);
   EXPECT_TRUE(WaitFor(done, absl::Seconds(10)))
