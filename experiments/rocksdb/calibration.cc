@@ -108,4 +108,32 @@ absl::StatusOr<int64_t> MeasureWakeRoundTrip(const ThreadPlacement& worker,
   return Median(v);
 }
 
+absl::StatusOr<double> MeasureDispatchCapacity(Database& db,
+                                               const ServerOptions& base,
+                                               double seconds) {
+  ServerOptions o = base;
+  o.get_ns = 0;
+  o.range_ns = 0;
+  o.range_fraction = 0;
+  o.rate_per_s = 50'000;  // far above what a VM's dispatcher carries
+  o.warmup_s = 0.3;
+  o.duration_s = seconds;
+  o.drain_s = 0.2;
+  LoadServer server(db, o);
+  absl::Status s = server.Start();
+  if (!s.ok()) return s;
+  const LoadOutcome out = server.Run();
+  int64_t done = 0;
+  for (const RequestRecord& r : out.records) {
+    done += r.finished_ns >= out.window.start_ns &&
+            r.finished_ns < out.window.end_ns;
+  }
+  const int left = server.Stop(10);
+  if (left > 0) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        left, " workers did not exit within 10 s after the capacity run"));
+  }
+  return static_cast<double>(done) / seconds;
+}
+
 }  // namespace ghost::rocksdb_exp

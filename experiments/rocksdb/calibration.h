@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "experiments/rocksdb/database.h"
+#include "experiments/rocksdb/load_server.h"
 #include "experiments/rocksdb/thread_setup.h"
 
 namespace ghost::rocksdb_exp {
@@ -26,6 +27,14 @@ int64_t MedianRangeCpuNs(Database& db, int n, int len, uint64_t seed);
 // worker cannot be placed or a round takes more than 5 s.
 absl::StatusOr<int64_t> MeasureWakeRoundTrip(const ThreadPlacement& worker,
                                              int control_cpu, int rounds);
+
+// Requests per second the generator, the dispatcher and `base`'s workers
+// complete when every request is a bare Get (no padding) and far more are
+// offered than they can take: the ceiling of the dispatch path, counted as
+// completions during `seconds` after a short warm-up.
+absl::StatusOr<double> MeasureDispatchCapacity(Database& db,
+                                               const ServerOptions& base,
+                                               double seconds);
 
 }  // namespace ghost::rocksdb_exp
 

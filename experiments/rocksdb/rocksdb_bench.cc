@@ -44,6 +44,9 @@ ABSL_FLAG(double, sched_multiple, 5,
           "Calibration: a Get is at least this many scheduling round trips.");
 ABSL_FLAG(double, range_multiple, 20,
           "Calibration: a Range is this many Gets.");
+ABSL_FLAG(double, dispatch_headroom, 4,
+          "Calibration: at full load the request rate is at most the "
+          "dispatch capacity / this.");
 ABSL_FLAG(std::string, mode, "cfs", "Name of the mode, for the report.");
 ABSL_FLAG(int, enclave, -1,
           "Move the workers into this ghost enclave (-1: stay in CFS).");
@@ -129,21 +132,52 @@ int Calibrate(Database& db, const std::vector<int>& cpus) {
     }
     ghost_rt = *rt;
   }
+  ServerOptions base;
+  base.workers = absl::GetFlag(FLAGS_workers);
+  base.control_cpu = control;
+  base.worker_placement = {.cpus = cpus};
+  absl::StatusOr<double> cfs_cap = MeasureDispatchCapacity(db, base, 1.0);
+  if (!cfs_cap.ok()) {
+    std::fprintf(stderr, "calibration: CFS dispatch capacity: %s\n",
+                 std::string(cfs_cap.status().message()).c_str());
+    return 1;
+  }
+  double ghost_cap = 0;
+  if (absl::GetFlag(FLAGS_enclave) >= 0) {
+    base.worker_placement.enclave = absl::GetFlag(FLAGS_enclave);
+    absl::StatusOr<double> cap = MeasureDispatchCapacity(db, base, 1.0);
+    if (!cap.ok()) {
+      std::fprintf(stderr, "calibration: ghost dispatch capacity: %s\n",
+                   std::string(cap.status().message()).c_str());
+      return 1;
+    }
+    ghost_cap = *cap;
+  }
+  const double capacity =
+      ghost_cap > 0 ? std::min(*cfs_cap, ghost_cap) : *cfs_cap;
   const Measured m{.get_ns = get,
                    .range_ns = range,
-                   .sched_round_trip_ns = std::max(*cfs_rt, ghost_rt)};
-  const ServiceChoice c = ChooseServiceTimes(
-      m, {.sched_multiple = absl::GetFlag(FLAGS_sched_multiple),
-          .range_multiple = absl::GetFlag(FLAGS_range_multiple)});
+                   .sched_round_trip_ns = std::max(*cfs_rt, ghost_rt),
+                   .dispatch_capacity_rps = capacity};
+  const ServicePolicy policy{
+      .sched_multiple = absl::GetFlag(FLAGS_sched_multiple),
+      .range_multiple = absl::GetFlag(FLAGS_range_multiple),
+      .dispatch_headroom = absl::GetFlag(FLAGS_dispatch_headroom),
+      .cpus = static_cast<int>(cpus.size()),
+      .range_fraction = absl::GetFlag(FLAGS_range_fraction)};
+  const ServiceChoice c = ChooseServiceTimes(m, policy);
   std::printf(
       "calibration: real Get %.1f us CPU, real Range (%d keys) %.1f us CPU\n"
       "calibration: wake round trip (control CPU -> worker -> back), median: "
       "CFS %.1f us, ghost %.1f us\n"
-      "calibration: chosen Get %.1f us (decided by the %s: >= %.0fx %.1f "
-      "us), Range %.1f us (%.0fx Get)\n",
+      "calibration: dispatch capacity (bare Gets, saturated): CFS %.0f/s, "
+      "ghost %.0f/s\n"
+      "calibration: chosen Get %.1f us (decided by the %s; bounds: >= %.0fx "
+      "the round trip, full load <= 1/%.0f of the capacity), Range %.1f us "
+      "(%.0fx Get)\n",
       get / 1e3, absl::GetFlag(FLAGS_range_len), range / 1e3, *cfs_rt / 1e3,
-      ghost_rt / 1e3, c.get_ns / 1e3, c.why_get.c_str(),
-      absl::GetFlag(FLAGS_sched_multiple), m.sched_round_trip_ns / 1e3,
+      ghost_rt / 1e3, *cfs_cap, ghost_cap, c.get_ns / 1e3, c.why_get.c_str(),
+      absl::GetFlag(FLAGS_sched_multiple), policy.dispatch_headroom,
       c.range_ns / 1e3, absl::GetFlag(FLAGS_range_multiple));
   JsonWriter j;
   j.BeginObject();
@@ -159,6 +193,12 @@ int Calibrate(Database& db, const std::vector<int>& cpus) {
   j.Int(*cfs_rt);
   j.Key("ghost_round_trip_ns");
   j.Int(ghost_rt);
+  j.Key("cfs_dispatch_capacity_rps");
+  j.Double(*cfs_cap);
+  j.Key("ghost_dispatch_capacity_rps");
+  j.Double(ghost_cap);
+  j.Key("dispatch_headroom");
+  j.Double(policy.dispatch_headroom);
   j.Key("sched_multiple");
   j.Double(absl::GetFlag(FLAGS_sched_multiple));
   j.Key("range_multiple");

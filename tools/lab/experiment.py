@@ -12,8 +12,8 @@ import os
 import shutil
 import time
 
-from lab import (bazel, experiment_plan, experiment_plots, experiment_results,
-                 kernel, paths, qemu, testrun)
+from lab import (bazel, experiment_modes, experiment_plan, experiment_plots,
+                 experiment_results, kernel, paths, qemu, testrun)
 from lab.progress import LabError, say, step
 
 # A Get whose p99 is this many service times counts as saturated.
@@ -85,6 +85,12 @@ def execute(plan, image, initrd, *, flavour, smp, memory, echo=True):
     missing = len(runs) - len(run_docs)
     if missing:
         problems.append(f"{missing} of {len(runs)} runs wrote no report")
+    destroyed = result.share / "results" / "destroyed.txt"
+    lines = destroyed.read_text().splitlines() if destroyed.exists() else []
+    extra["enclaves_destroyed"] = lines
+    for line in lines:
+        if "watchdog" in line:
+            problems.append(f"the watchdog ended an enclave: {line}")
     problems += experiment_results.quick_check(rows, plan.modes, plan.loads)
     return result, {"rows": rows, "json": json_path, "extra": extra,
                     "calibration": calibration}, problems, out_dir
@@ -146,6 +152,9 @@ def run_experiment(args):
     if not args.quick:
         # Only the quick plan's loads are all below saturation.
         problems = [p for p in problems if "completed/offered" not in p]
+    known = [m for m in experiment_modes.modes(plan.modes) if m.known_problem]
+    for m in known:
+        say(f"note: mode {m.name} {m.known_problem}")
     return report(plan, result, results, problems, out_dir)
 
 

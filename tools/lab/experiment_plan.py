@@ -28,6 +28,11 @@ class Plan:
     workers: int = 16
     keys: int = 100000
     antagonist_threads: int = N_CPUS
+    # Each antagonist thread runs this share of every 10 ms and sleeps the
+    # rest: a FIFO without preemption would otherwise give a thread that
+    # never blocks its CPU forever (RocksDB starves, the watchdog ends the
+    # enclave), and there would be nothing to compare.
+    antagonist_want: float = 0.9
     range_fraction: float = 0.01
 
 
@@ -42,21 +47,21 @@ class Run:
 
 def full_plan(experiment):
     if experiment == "rocksdb":
-        return Plan("rocksdb", ["cfs", "ghost_fifo", "ghost_fifo_slice"],
+        return Plan("rocksdb", ["cfs", "ghost_fifo"],
                     [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
-                    repeats=2, warmup_s=1, duration_s=5)
-    return Plan("antagonist", ["cfs", "ghost_fifo_slice"],
-                [0.1, 0.3, 0.5, 0.7], repeats=2, warmup_s=1, duration_s=5)
+                    repeats=2, warmup_s=1, duration_s=6)
+    return Plan("antagonist", ["cfs", "ghost_fifo"],
+                [0.1, 0.3, 0.5, 0.7], repeats=2, warmup_s=1, duration_s=6)
 
 
 def quick_plan(experiment):
     """A few points of a few seconds: every mode must complete, and below
     saturation complete what was offered."""
     if experiment == "rocksdb":
-        return Plan("rocksdb", ["cfs", "ghost_fifo", "ghost_fifo_slice"],
+        return Plan("rocksdb", ["cfs", "ghost_fifo"],
                     [0.2, 0.4], repeats=1, warmup_s=0.5, duration_s=2,
                     drain_s=1.5, keys=20000)
-    return Plan("antagonist", ["cfs", "ghost_fifo_slice"], [0.3],
+    return Plan("antagonist", ["cfs", "ghost_fifo"], [0.3],
                 repeats=1, warmup_s=0.5, duration_s=2, drain_s=1.5,
                 keys=20000)
 
@@ -100,16 +105,21 @@ start_agent() {  # $1: the mode's agent arguments
     kill -KILL $AGENT 2>/dev/null; wait $AGENT 2>/dev/null; AGENT=
     return 1
   fi
-  # Above the longest run: a thread left runnable for this long is a bug
-  # the run reports (the workers' check at the end), not a reason to end
-  # the enclave mid-run.
-  echo 60000 > $G/enclave_1/runnable_timeout
+  # Above any wait of a run's (a Range behind others is well under a
+  # second): a thread left runnable this long was lost by the agent; the
+  # watchdog then ends the enclave, the run's check says so, and the
+  # process can exit (a ghost thread that never runs cannot die).
+  echo 15000 > $G/enclave_1/runnable_timeout
 }
 
-stop_agent() {  # $1: where to keep the enclave's counters
+stop_agent() {  # $1: where to keep the enclave's counters and the log
   [ -n "$AGENT" ] || return 0
-  cat $G/enclave_1/stats > "$1" 2>/dev/null
-  kill -TERM $AGENT; wait $AGENT 2>/dev/null; AGENT=
+  cat $G/enclave_1/stats > "$1.stats" 2>/dev/null
+  if ! kill -TERM $AGENT 2>/dev/null; then
+    say "the agent had already exited; last destroyed: $(tail -n 1 $G/destroyed)"
+  fi
+  wait $AGENT 2>/dev/null; AGENT=
+  cp /tmp/agent.log "$1.agent.log"
   for i in $(seq 100); do [ -d $G/enclave_1 ] || break; sleep 0.05; done
 }
 
@@ -121,7 +131,7 @@ say "calibrating (Get, Range, wake round trip under CFS and ghost)"
 start_agent "__CALIBRATION_AGENT__" || exit 1
 rocksdb_bench $DB --calibrate --cpus=$CPUS --enclave=1 \
   --calibration_env=/tmp/calib.env --json=$R/calibration.json || exit 1
-stop_agent $R/calibration.stats
+stop_agent $R/calibration
 . /tmp/calib.env
 SLICE_US=$(( GET_NS * __SLICE_GETS__ / 1000 ))
 say "service times: Get $GET_NS ns, Range $RANGE_NS ns; slice $SLICE_US us"
@@ -146,6 +156,11 @@ __STOP_AGENT__
 """
 
 _END = r"""
+cat $G/destroyed > $R/destroyed.txt 2>/dev/null
+if grep -q watchdog $R/destroyed.txt; then
+  say "the watchdog ended an enclave (a thread runnable and never run):"
+  grep watchdog $R/destroyed.txt | sed 's/^/  /'
+fi
 say "done: $FAILED runs failed"
 """
 
@@ -166,9 +181,10 @@ def guest_script(plan):
         if mode.ghost:
             args = mode.agent_args.replace("{slice_us}", "${SLICE_US}")
             start_agent = f'start_agent "{args}"'
-            stop_agent = f"stop_agent $R/{run.name}.stats"
+            stop_agent = f"stop_agent $R/{run.name}"
         if run.antagonist:
             start_ant = (f"antagonist --threads={plan.antagonist_threads} "
+                         f"--want={plan.antagonist_want} "
                          f"--cpus=$CPUS --control_cpu={CONTROL_CPU} "
                          f"--mode={run.mode} {mode.antagonist_flags} "
                          f"--json=$R/{run.name}.antagonist.json "

@@ -8,6 +8,7 @@ class RunsTest(unittest.TestCase):
 
     def test_every_mode_load_and_repeat_runs_once(self):
         plan = experiment_plan.full_plan("rocksdb")
+        plan.modes = ["cfs", "ghost_fifo", "ghost_fifo_slice"]
         runs = experiment_plan.runs(plan)
         keys = [(r.mode, r.load, r.repeat) for r in runs]
         self.assertEqual(len(keys), len(set(keys)))
@@ -38,9 +39,11 @@ class RunsTest(unittest.TestCase):
 
 class GuestScriptTest(unittest.TestCase):
 
-    def _script(self, experiment):
-        return experiment_plan.guest_script(
-            experiment_plan.quick_plan(experiment))
+    def _script(self, experiment, modes=None):
+        plan = experiment_plan.quick_plan(experiment)
+        if modes:
+            plan.modes = modes
+        return experiment_plan.guest_script(plan)
 
     def test_the_script_is_valid_shell(self):
         for experiment in ("rocksdb", "antagonist"):
@@ -49,7 +52,8 @@ class GuestScriptTest(unittest.TestCase):
             self.assertEqual(proc.returncode, 0, proc.stderr)
 
     def test_ghost_runs_start_their_agent_and_move_the_workers(self):
-        script = self._script("rocksdb")
+        script = self._script("rocksdb",
+                              ["cfs", "ghost_fifo", "ghost_fifo_slice"])
         self.assertIn('start_agent "--policy=fifo_centralized"', script)
         self.assertIn(
             'start_agent "--policy=fifo_centralized --slice=${SLICE_US}us"',
@@ -60,16 +64,16 @@ class GuestScriptTest(unittest.TestCase):
 
     def test_cfs_runs_start_no_agent_and_renice_the_workers(self):
         script = self._script("rocksdb")
-        cfs_run = script[script.index("run 1/6"):script.index("run 2/6")]
+        cfs_run = script[script.index("run 1/4"):script.index("run 2/4")]
         self.assertIn("if true; then", cfs_run)
         self.assertIn("--worker_nice=-20", cfs_run)
         self.assertNotIn("--enclave", cfs_run)
 
     def test_the_antagonist_goes_where_the_mode_says(self):
         script = self._script("antagonist")
-        self.assertIn("antagonist --threads=3 --cpus=$CPUS --control_cpu=0 "
-                      "--mode=cfs --nice=19", script)
-        self.assertIn("--mode=ghost_fifo_slice --enclave=1 --json=", script)
+        self.assertIn("antagonist --threads=3 --want=0.9 --cpus=$CPUS "
+                      "--control_cpu=0 --mode=cfs --nice=19", script)
+        self.assertIn("--mode=ghost_fifo --enclave=1 --json=", script)
 
     def test_a_failed_run_is_counted_and_the_sweep_goes_on(self):
         script = self._script("rocksdb")

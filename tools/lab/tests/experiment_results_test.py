@@ -116,6 +116,19 @@ class QuickCheckTest(unittest.TestCase):
         self.assertIn("ghost at load 0.2: no run finished", problems[1])
 
 
+    def test_beside_the_antagonist_only_validity_and_samples_count(self):
+        alone = run("cfs", 0.2, 1)
+        with_ant = run("cfs", 0.2, 1, antagonist=True, completed=50)
+        with_ant["antagonist_result"] = {"samples": [[0, 0], [1000, 900]]}
+        rows = er.rows([alone, with_ant])
+        self.assertEqual(er.quick_check(rows, ["cfs"], [0.2]), [])
+        del with_ant["antagonist_result"]
+        rows = er.rows([alone, with_ant])
+        problems = er.quick_check(rows, ["cfs"], [0.2])
+        self.assertEqual(len(problems), 1)
+        self.assertIn("no antagonist samples", problems[0])
+
+
 class FilesTest(unittest.TestCase):
 
     def test_csv_leaves_unknown_values_empty(self):
