@@ -4,7 +4,7 @@ Each run wrote `<name>.json` (rocksdb_bench's report) and, with the
 antagonist, `<name>.antagonist.json` (its CPU clock samples). A row is one
 (mode, load, antagonist or not) point over its repeats: the counts summed,
 the latency percentiles as the median of the repeats (with the smallest and
-largest p99 beside it), and the antagonist's CPU time over the RocksDB run's
+largest p99 beside it; of two repeats, their mean), and the antagonist's CPU time over the RocksDB run's
 measurement window. A percentile that an unfinished request makes unknown
 is None here, empty in the CSV, null in the JSON, and counts as infinitely
 large when repeats are combined.
@@ -83,11 +83,13 @@ def _ms(ns):
 
 
 def _median(values):
-    """Median, None (unknown) counting as +infinity; None if that is it."""
+    """Median (of an even count: the mean of the two middle values), None
+    (unknown) counting as +infinity; None if the median is."""
     if not values:
         return None
     keyed = sorted(math.inf if v is None else v for v in values)
-    m = keyed[(len(keyed) - 1) // 2]  # the lower median: never invented
+    n = len(keyed)
+    m = keyed[n // 2] if n % 2 else (keyed[n // 2 - 1] + keyed[n // 2]) / 2
     return None if m == math.inf else m
 
 
