@@ -58,7 +58,7 @@ def execute(plan, image, initrd, *, flavour, smp, memory, echo=True):
     load_after = os.getloadavg()
     calibration, run_docs = experiment_results.load_results(
         result.share / "results")
-    rows = experiment_results.rows(run_docs)
+    rows = experiment_results.rows(run_docs, experiment_modes.agent_cpus())
     threshold = None
     if calibration:
         threshold = SATURATION_GETS * calibration["get_service_ns"] / 1e6

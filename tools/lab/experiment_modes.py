@@ -30,6 +30,9 @@ class Mode:
     antagonist_flags: str = ""
     antagonist: str = ""
     known_problem: str = ""
+    # Enclave CPUs the agent keeps for itself (a centralized agent spins
+    # on one): not there for RocksDB or the antagonist.
+    agent_cpus: int = 0
 
     @property
     def ghost(self):
@@ -46,6 +49,7 @@ MODES = {
     "ghost_fifo": Mode(
         "ghost_fifo", "ghost centralized FIFO",
         agent_args="--policy=fifo_centralized",
+        agent_cpus=1,
         worker_flags="--enclave=1",
         antagonist_flags="--enclave=1",
         antagonist="in the enclave, same FIFO as RocksDB: no QoS classes; "
@@ -55,6 +59,7 @@ MODES = {
     "ghost_fifo_slice": Mode(
         "ghost_fifo_slice", "ghost centralized FIFO, slice 2x Get",
         agent_args="--policy=fifo_centralized --slice={slice_us}us",
+        agent_cpus=1,
         worker_flags="--enclave=1",
         antagonist_flags="--enclave=1",
         antagonist="in the enclave, same FIFO as RocksDB, preempted after "
@@ -70,6 +75,11 @@ MODES = {
 
 # The slice of ghost_fifo_slice, in Get service times.
 SLICE_GETS = 2
+
+
+def agent_cpus():
+    """{mode name: CPUs its agent keeps}, for the results."""
+    return {name: m.agent_cpus for name, m in MODES.items()}
 
 
 def modes(names):

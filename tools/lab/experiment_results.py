@@ -97,7 +97,7 @@ def _round(v, digits=3):
     return None if v is None else round(v, digits)
 
 
-def _point(runs):
+def _point(runs, agent_cpus):
     first = runs[0]
     cfg = first["config"]
     get = [r["get"] for r in runs]
@@ -109,7 +109,8 @@ def _point(runs):
     worker = _median([r["worker_cpus_used"] for r in runs])
     ant = [r.get("antagonist_cpus") for r in runs if r["with_antagonist"]]
     ant_cpus = _median(ant) if ant else None
-    idle = None if worker is None else max(0.0, N_CPUS - worker)
+    usable = N_CPUS - agent_cpus.get(cfg["mode"], 0)
+    idle = None if worker is None else max(0.0, usable - worker)
     return {
         "mode": cfg["mode"],
         "load": cfg["load"],
@@ -148,8 +149,11 @@ def _point(runs):
     }
 
 
-def rows(runs):
-    """One row per (mode, load, antagonist), ordered by those."""
+def rows(runs, agent_cpus=None):
+    """One row per (mode, load, antagonist), ordered by those.
+    `agent_cpus` ({mode: n}): CPUs of the three a mode's agent keeps, not
+    counted as left idle by RocksDB."""
+    agent_cpus = agent_cpus or {}
     for run in runs:
         samples = (run.get("antagonist_result") or {}).get("samples")
         w = run["window"]
@@ -160,23 +164,27 @@ def rows(runs):
         key = (run["config"]["mode"], run["config"]["load"],
                run["with_antagonist"])
         groups.setdefault(key, []).append(run)
-    return [_point(groups[k]) for k in sorted(groups)]
+    return [_point(groups[k], agent_cpus) for k in sorted(groups)]
 
 
 def saturation(rows_, threshold_ms):
-    """Per mode (RocksDB alone), the lowest load at which the Gets' p99
-    exceeds `threshold_ms` or is unknown, or requests were left unfinished;
-    None if no load of the sweep did."""
-    out = {}
+    """Per mode (RocksDB alone), the lowest load from which on every load of
+    the sweep is saturated: the Gets' p99 above `threshold_ms` or unknown,
+    or requests left unfinished. (One noisy point below does not count.)
+    None if the highest load is not saturated."""
+    by_mode = {}
     for row in rows_:
-        if row["antagonist"]:
-            continue
-        out.setdefault(row["mode"], None)
-        saturated = row["get_p99_ms"] is None or \
-            row["get_p99_ms"] > threshold_ms or row["get_unfinished"] > 0
-        if saturated and (out[row["mode"]] is None or
-                          row["load"] < out[row["mode"]]):
-            out[row["mode"]] = row["load"]
+        if not row["antagonist"]:
+            by_mode.setdefault(row["mode"], []).append(row)
+    out = {}
+    for mode, points in by_mode.items():
+        out[mode] = None
+        for row in sorted(points, key=lambda r: r["load"], reverse=True):
+            saturated = row["get_p99_ms"] is None or \
+                row["get_p99_ms"] > threshold_ms or row["get_unfinished"] > 0
+            if not saturated:
+                break
+            out[mode] = row["load"]
     return out
 
 

@@ -65,6 +65,11 @@ class RowsTest(unittest.TestCase):
         self.assertEqual(cfs["completed_ratio"], 1.0)
         self.assertEqual(cfs["idle_cpus"], 2.0)
 
+    def test_the_agents_cpu_is_not_left_idle(self):
+        rows = er.rows([run("ghost", 0.5, 1, worker_cpus=1.5)],
+                       agent_cpus={"ghost": 1})
+        self.assertEqual(rows[0]["idle_cpus"], 0.5)
+
     def test_unfinished_requests_make_the_p99_unknown_not_small(self):
         rows = er.rows([run("cfs", 0.9, None, completed=90, seed=1),
                         run("cfs", 0.9, None, completed=95, seed=2),
@@ -90,9 +95,15 @@ class SaturationTest(unittest.TestCase):
                         run("cfs", 0.9, 20_000_000),
                         run("ghost", 0.3, 1_000_000),
                         run("ghost", 0.6, 1_000_000, completed=99),
+                        run("ghost", 0.9, None, completed=90),
                         run("fine", 0.9, 1_000_000)])
         self.assertEqual(er.saturation(rows, 5.0),
                          {"cfs": 0.6, "ghost": 0.6, "fine": None})
+
+    def test_a_noisy_point_below_a_good_one_is_not_saturation(self):
+        rows = er.rows([run("cfs", 0.1, 9_000_000), run("cfs", 0.3, 1_000_000),
+                        run("cfs", 0.6, 9_000_000)])
+        self.assertEqual(er.saturation(rows, 5.0), {"cfs": 0.6})
 
 
 class QuickCheckTest(unittest.TestCase):
