@@ -148,7 +148,8 @@ int Main() {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  rocksdb_exp::ThreadPlacement control{.cpus = {absl::GetFlag(FLAGS_control_cpu)}};
+  rocksdb_exp::ThreadPlacement control{
+      .cpus = {absl::GetFlag(FLAGS_control_cpu)}};
   absl::Status s = rocksdb_exp::PlaceThisThread(control);
   if (!s.ok()) {
     std::fprintf(stderr, "antagonist: %s\n", std::string(s.message()).c_str());
@@ -175,10 +176,11 @@ int Main() {
                  n - g_placed.load(), n);
     std::_Exit(1);  // threads may spin forever; do not join them
   }
-  std::printf("antagonist: %d threads wanting %.2f CPU each on CPUs %s "
-              "(%s)\n",
-              n, want, absl::GetFlag(FLAGS_cpus).c_str(),
-              absl::GetFlag(FLAGS_mode).c_str());
+  std::printf(
+      "antagonist: %d threads wanting %.2f CPU each on CPUs %s "
+      "(%s)\n",
+      n, want, absl::GetFlag(FLAGS_cpus).c_str(),
+      absl::GetFlag(FLAGS_mode).c_str());
   std::fflush(stdout);
   std::vector<ShareSample> samples;
   const int64_t sample_ns = int64_t{absl::GetFlag(FLAGS_sample_ms)} * 1'000'000;
@@ -187,19 +189,21 @@ int Main() {
   for (;;) {
     ShareSample sample;
     sample.t_ns = MonotonicNs();
-    for (std::thread& t : threads) sample.cpu_ns.push_back(CpuOf(t.native_handle()));
+    for (std::thread& t : threads)
+      sample.cpu_ns.push_back(CpuOf(t.native_handle()));
     samples.push_back(std::move(sample));
     if (samples.back().t_ns >= end) break;
-    const timespec ts = {.tv_sec = static_cast<time_t>(sample_ns / 1'000'000'000),
-                         .tv_nsec = static_cast<long>(sample_ns % 1'000'000'000)};
+    const timespec ts = {
+        .tv_sec = static_cast<time_t>(sample_ns / 1'000'000'000),
+        .tv_nsec = static_cast<long>(sample_ns % 1'000'000'000)};
     if (sigtimedwait(&signals, nullptr, &ts) > 0) break;
   }
   g_stop.store(true);
   const std::vector<double> shares =
       SharesBetween(samples.front(), samples.back());
-  std::printf("antagonist: got %.2f CPUs in all over %.1f s:",
-              TotalCpus(shares),
-              (samples.back().t_ns - samples.front().t_ns) / 1e9);
+  std::printf(
+      "antagonist: got %.2f CPUs in all over %.1f s:", TotalCpus(shares),
+      (samples.back().t_ns - samples.front().t_ns) / 1e9);
   for (double sh : shares) std::printf(" %.2f", sh);
   std::printf("\n");
   std::fflush(stdout);

@@ -10,9 +10,9 @@ TEST(SharesBetween, CpuTimeOverWallTimePerThread) {
   const ShareSample b{.t_ns = 3'000, .cpu_ns = {2'000, 1'500, 0}};
   const std::vector<double> s = SharesBetween(a, b);
   ASSERT_EQ(s.size(), 3u);
-  EXPECT_DOUBLE_EQ(s[0], 1.0);   // ran all the time
-  EXPECT_DOUBLE_EQ(s[1], 0.5);   // half
-  EXPECT_DOUBLE_EQ(s[2], 0.0);   // starved
+  EXPECT_DOUBLE_EQ(s[0], 1.0);  // ran all the time
+  EXPECT_DOUBLE_EQ(s[1], 0.5);  // half
+  EXPECT_DOUBLE_EQ(s[2], 0.0);  // starved
   EXPECT_DOUBLE_EQ(TotalCpus(s), 1.5);
 }
 

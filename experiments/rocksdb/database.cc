@@ -29,8 +29,8 @@ struct KeyText {
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat("rocksdb: ", what, ": ",
-                                          s.ToString()));
+  return absl::InternalError(
+      absl::StrCat("rocksdb: ", what, ": ", s.ToString()));
 }
 
 absl::Status Fill(rocksdb::DB* db, int64_t keys, int value_size) {
@@ -48,9 +48,9 @@ absl::Status Fill(rocksdb::DB* db, int64_t keys, int value_size) {
   }
   absl::Status s = FromRocks(db->Flush(rocksdb::FlushOptions()), "flush");
   if (!s.ok()) return s;
-  s = FromRocks(db->CompactRange(rocksdb::CompactRangeOptions(), nullptr,
-                                 nullptr),
-                "compact");
+  s = FromRocks(
+      db->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr),
+      "compact");
   if (!s.ok()) return s;
   return FromRocks(db->Put(w, kCountKey, absl::StrCat(keys)), "count key");
 }
@@ -110,9 +110,9 @@ absl::StatusOr<int64_t> Database::Warm() {
 
 bool Database::Get(uint32_t key) {
   rocksdb::PinnableSlice value;
-  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(),
-                                     db_->DefaultColumnFamily(),
-                                     KeyText(key).slice(), &value);
+  const rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(),
+               KeyText(key).slice(), &value);
   return s.ok() && static_cast<int>(value.size()) == value_size_;
 }
 

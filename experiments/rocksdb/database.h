@@ -43,8 +43,8 @@ class Database {
   int64_t keys() const { return keys_; }
 
  private:
-  Database(rocksdb::DB* db, std::shared_ptr<rocksdb::Cache> cache,
-           int64_t keys, int value_size);
+  Database(rocksdb::DB* db, std::shared_ptr<rocksdb::Cache> cache, int64_t keys,
+           int value_size);
 
   rocksdb::DB* db_;
   std::shared_ptr<rocksdb::Cache> cache_;

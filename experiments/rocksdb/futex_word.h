@@ -26,8 +26,7 @@ inline void FutexWait(std::atomic<uint32_t>* word, uint32_t value,
 }
 
 inline void FutexWakeAll(std::atomic<uint32_t>* word) {
-  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr,
-          0);
+  syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT32_MAX, nullptr, nullptr, 0);
 }
 
 }  // namespace ghost::rocksdb_exp

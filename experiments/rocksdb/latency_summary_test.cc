@@ -47,7 +47,7 @@ TEST(Summarize, OneSlowRequestInAHundredIsTheP99Not) {
   std::vector<int64_t> v(99, 100);
   v.push_back(1'000'000);
   const LatencySummary s = Summarize(v);
-  EXPECT_EQ(s.p99, 100);       // the 99th smallest
+  EXPECT_EQ(s.p99, 100);  // the 99th smallest
   EXPECT_EQ(s.p999, 1'000'000);
   EXPECT_EQ(s.max, 1'000'000);
 }

@@ -75,8 +75,8 @@ LoadServer::LoadServer(Database& db, const ServerOptions& options)
     : db_(db), options_(options) {
   // Mean arrivals plus 10 standard deviations and a margin: running out
   // would be reported, not hidden, but should not happen.
-  const double mean = options_.rate_per_s *
-                      (options_.warmup_s + options_.duration_s + 0.1);
+  const double mean =
+      options_.rate_per_s * (options_.warmup_s + options_.duration_s + 0.1);
   capacity_ = static_cast<size_t>(mean + 10 * std::sqrt(mean) + 1000);
   slots_ = std::make_unique<Slot[]>(capacity_);
 }
@@ -108,8 +108,8 @@ absl::Status LoadServer::Start() {
   }
   if (ready_.load() < options_.workers) {
     return absl::DeadlineExceededError(
-        absl::StrCat(options_.workers - ready_.load(), " of ",
-                     options_.workers, " workers did not start within 30 s"));
+        absl::StrCat(options_.workers - ready_.load(), " of ", options_.workers,
+                     " workers did not start within 30 s"));
   }
   for (auto& w : workers_) {
     if (!w->placed.ok()) return w->placed;
@@ -141,8 +141,7 @@ void LoadServer::Serve(Slot& slot, Worker& w) {
     slot.db_ok = db_.Get(slot.key);
     target = options_.get_ns;
   } else {
-    slot.db_ok = db_.Range(slot.key, options_.range_len) ==
-                 options_.range_len;
+    slot.db_ok = db_.Range(slot.key, options_.range_len) == options_.range_len;
     target = options_.range_ns;
   }
   const PadResult pad = PadToCpu(cpu0, target);
@@ -187,8 +186,7 @@ void LoadServer::GeneratorMain(int64_t start_ns, int64_t end_ns) {
     s.key = s.kind == Kind::kGet ? get_key(rng) : range_key(rng);
     s.scheduled_ns = t;
     s.generated_ns = MonotonicNs();
-    generator_max_lag_ns_ =
-        std::max(generator_max_lag_ns_, s.generated_ns - t);
+    generator_max_lag_ns_ = std::max(generator_max_lag_ns_, s.generated_ns - t);
     published_.store(++n, std::memory_order_release);
     RingDoorbell();
   }
@@ -222,8 +220,7 @@ LoadOutcome LoadServer::Run() {
   Pin(options_.control_cpu);
   LoadOutcome out;
   const int64_t start = MonotonicNs() + 50'000'000;
-  out.window.start_ns =
-      start + static_cast<int64_t>(options_.warmup_s * 1e9);
+  out.window.start_ns = start + static_cast<int64_t>(options_.warmup_s * 1e9);
   out.window.end_ns =
       out.window.start_ns + static_cast<int64_t>(options_.duration_s * 1e9);
   const int64_t drain_end =

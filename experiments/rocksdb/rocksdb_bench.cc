@@ -64,7 +64,8 @@ ABSL_FLAG(double, drain_s, 2,
           "then are reported as unfinished.");
 ABSL_FLAG(int64_t, get_ns, 200000, "CPU time of a Get (padded), ns.");
 ABSL_FLAG(int64_t, range_ns, 4000000, "CPU time of a Range (padded), ns.");
-ABSL_FLAG(double, range_fraction, 0.01, "Fraction of requests that are Ranges.");
+ABSL_FLAG(double, range_fraction, 0.01,
+          "Fraction of requests that are Ranges.");
 ABSL_FLAG(int, range_len, 100, "Keys per Range scan.");
 ABSL_FLAG(uint64_t, seed, 1, "Seed of the arrivals and keys.");
 ABSL_FLAG(std::string, json, "", "Write the run's report here.");
@@ -92,9 +93,9 @@ std::string Ms(int64_t ns) {
 
 absl::StatusOr<std::unique_ptr<Database>> OpenDatabase() {
   const int64_t t0 = MonotonicNs();
-  auto db = Database::OpenOrFill(absl::GetFlag(FLAGS_db),
-                                 absl::GetFlag(FLAGS_keys),
-                                 absl::GetFlag(FLAGS_value_size));
+  auto db =
+      Database::OpenOrFill(absl::GetFlag(FLAGS_db), absl::GetFlag(FLAGS_keys),
+                           absl::GetFlag(FLAGS_value_size));
   if (!db.ok()) return db.status();
   absl::StatusOr<int64_t> seen = (*db)->Warm();
   if (!seen.ok()) return seen.status();
@@ -211,17 +212,16 @@ int Calibrate(Database& db, const std::vector<int>& cpus) {
   j.String(c.why_get);
   j.EndObject();
   bool ok = WriteFile(absl::GetFlag(FLAGS_json), j.str() + "\n");
-  ok &= WriteFile(absl::GetFlag(FLAGS_calibration_env),
-                  absl::StrCat("GET_NS=", c.get_ns, "\nRANGE_NS=", c.range_ns,
-                               "\n"));
+  ok &= WriteFile(
+      absl::GetFlag(FLAGS_calibration_env),
+      absl::StrCat("GET_NS=", c.get_ns, "\nRANGE_NS=", c.range_ns, "\n"));
   return ok ? 0 : 1;
 }
 
 // Checks that the workers are still in the enclave at the end: if the
 // enclave went (watchdog, agent crash) they ran under CFS for part of the
 // run and the numbers are not ghost's.
-std::string GhostCheck(int enclave, const std::vector<pid_t>& tids,
-                       bool* ok) {
+std::string GhostCheck(int enclave, const std::vector<pid_t>& tids, bool* ok) {
   Enclave e(static_cast<unsigned int>(enclave), GHOSTFS_MOUNT_POINT);
   absl::StatusOr<std::vector<pid_t>> in = e.Tasks();
   if (!in.ok()) {
@@ -250,9 +250,9 @@ int RunLoad(Database& db, const std::vector<int>& cpus) {
   config.keys = absl::GetFlag(FLAGS_keys);
   config.range_len = absl::GetFlag(FLAGS_range_len);
   config.seed = absl::GetFlag(FLAGS_seed);
-  const double mean_service_s =
-      ((1 - config.range_fraction) * config.get_ns +
-       config.range_fraction * config.range_ns) / 1e9;
+  const double mean_service_s = ((1 - config.range_fraction) * config.get_ns +
+                                 config.range_fraction * config.range_ns) /
+                                1e9;
   config.offered_rps = config.load * cpus.size() / mean_service_s;
   if (config.load <= 0 || config.duration_s <= 0 || config.workers <= 0 ||
       config.get_ns < 0 || config.range_ns < 0 || config.range_fraction < 0 ||
@@ -329,9 +329,8 @@ int RunLoad(Database& db, const std::vector<int>& cpus) {
       static_cast<long long>(rg.unfinished),
       static_cast<long long>(g.completed + rg.completed),
       static_cast<long long>(g.offered + rg.offered),
-      r.worker_cpu_ns / 1e9 / config.duration_s,
-      r.generator_max_lag_ns / 1e6, r.ok ? "" : "; INVALID: ",
-      r.problem.c_str());
+      r.worker_cpu_ns / 1e9 / config.duration_s, r.generator_max_lag_ns / 1e6,
+      r.ok ? "" : "; INVALID: ", r.problem.c_str());
   std::fflush(stdout);
   const int left = server.Stop(10);
   if (left > 0) {
@@ -346,9 +345,10 @@ int Main() {
   absl::StatusOr<std::vector<int>> cpus =
       ParseCpuList(absl::GetFlag(FLAGS_cpus));
   if (!cpus.ok() || cpus->empty()) {
-    std::fprintf(stderr, "rocksdb_bench: --cpus=%s: %s\n",
-                 absl::GetFlag(FLAGS_cpus).c_str(),
-                 cpus.ok() ? "empty" : std::string(cpus.status().message()).c_str());
+    std::fprintf(
+        stderr, "rocksdb_bench: --cpus=%s: %s\n",
+        absl::GetFlag(FLAGS_cpus).c_str(),
+        cpus.ok() ? "empty" : std::string(cpus.status().message()).c_str());
     return 2;
   }
   // RocksDB's background threads inherit this: keep them off the workers'

@@ -21,14 +21,14 @@
 namespace ghost::rocksdb_exp {
 
 struct RunConfig {
-  std::string mode;          // "cfs", "ghost", ... (as the lab names it)
-  double load = 0;           // offered load as a fraction of capacity
-  double offered_rps = 0;    // the Poisson rate
+  std::string mode;        // "cfs", "ghost", ... (as the lab names it)
+  double load = 0;         // offered load as a fraction of capacity
+  double offered_rps = 0;  // the Poisson rate
   double warmup_s = 0;
-  double duration_s = 0;     // the measurement window
+  double duration_s = 0;  // the measurement window
   int workers = 0;
-  std::string cpus;          // the workers' CPUs
-  int64_t get_ns = 0;        // service targets (CPU time)
+  std::string cpus;    // the workers' CPUs
+  int64_t get_ns = 0;  // service targets (CPU time)
   int64_t range_ns = 0;
   double range_fraction = 0;
   int64_t keys = 0;
@@ -46,7 +46,7 @@ struct KindReport {
   int64_t offered = 0;    // scheduled in the window
   int64_t completed = 0;  // of those, finished
   int64_t unfinished = 0;
-  int64_t overshot = 0;   // finished requests whose work exceeded the target
+  int64_t overshot = 0;  // finished requests whose work exceeded the target
   int64_t db_errors = 0;
   LatencySummary total;     // finished - scheduled, unfinished included
   LatencySummary generate;  // generated - scheduled (generator lag)
@@ -61,12 +61,12 @@ struct RunReport {
   Window window;
   std::vector<KindReport> kinds;  // get, then range
   // Filled by the caller from what it observed during the run.
-  int64_t generated_total = 0;        // including warm-up and after
+  int64_t generated_total = 0;  // including warm-up and after
   int64_t generator_max_lag_ns = 0;
-  bool generator_ran_out = false;     // the request array was too small
-  int64_t worker_cpu_ns = 0;          // the workers' CPU time in the window
-  std::string ghost_check;            // "" (CFS) or what the enclave said
-  bool ok = true;                     // false: the run is not valid
+  bool generator_ran_out = false;  // the request array was too small
+  int64_t worker_cpu_ns = 0;       // the workers' CPU time in the window
+  std::string ghost_check;         // "" (CFS) or what the enclave said
+  bool ok = true;                  // false: the run is not valid
   std::string problem;
 };
 

@@ -29,11 +29,10 @@ RequestRecord Unfinished(Kind kind, int64_t scheduled) {
 
 TEST(ReportKind, OnlyArrivalsScheduledInTheWindowCount) {
   const std::vector<RequestRecord> recs = {
-      Finished(Kind::kGet, 50, 100),    // warm-up: discarded
-      Finished(Kind::kGet, 100, 200),   // first in the window
-      Finished(Kind::kGet, 150, 300),
-      Finished(Kind::kRange, 160, 5000),
-      Finished(Kind::kGet, 200, 400),   // end is exclusive
+      Finished(Kind::kGet, 50, 100),   // warm-up: discarded
+      Finished(Kind::kGet, 100, 200),  // first in the window
+      Finished(Kind::kGet, 150, 300), Finished(Kind::kRange, 160, 5000),
+      Finished(Kind::kGet, 200, 400),  // end is exclusive
   };
   const KindReport k = ReportKind(recs, Kind::kGet, {100, 200});
   EXPECT_EQ(k.offered, 2);
@@ -87,9 +86,8 @@ TEST(RunCsv, OneHeaderAndOneRowPerKind) {
   c.mode = "ghost";
   c.load = 0.25;
   c.offered_rps = 100;
-  RunReport r = BuildReport(c, {0, 100},
-                            {Finished(Kind::kGet, 0, 10),
-                             Unfinished(Kind::kRange, 1)});
+  RunReport r = BuildReport(
+      c, {0, 100}, {Finished(Kind::kGet, 0, 10), Unfinished(Kind::kRange, 1)});
   const std::string csv = RunCsv(r);
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "mode,load,offered_rps,kind,offered,completed,unfinished,"

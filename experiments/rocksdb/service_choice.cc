@@ -8,8 +8,7 @@ namespace {
 
 int64_t RoundUp(double ns, int64_t step) {
   if (step <= 0) return static_cast<int64_t>(std::ceil(ns));
-  return static_cast<int64_t>(std::ceil(ns / static_cast<double>(step))) *
-         step;
+  return static_cast<int64_t>(std::ceil(ns / static_cast<double>(step))) * step;
 }
 
 }  // namespace
@@ -25,13 +24,13 @@ ServiceChoice ChooseServiceTimes(const Measured& m, const ServicePolicy& p) {
   if (m.dispatch_capacity_rps > 0) {
     const double per_get =
         (1 - p.range_fraction) + p.range_fraction * p.range_multiple;
-    by_dispatch = p.dispatch_headroom * p.cpus / m.dispatch_capacity_rps /
-                  per_get * 1e9;
+    by_dispatch =
+        p.dispatch_headroom * p.cpus / m.dispatch_capacity_rps / per_get * 1e9;
   }
   const double get = std::max({by_sched, by_work, by_dispatch});
-  c.why_get = get == by_dispatch  ? "dispatch capacity"
-              : get == by_sched   ? "scheduling round trip"
-                                  : "real Get work";
+  c.why_get = get == by_dispatch ? "dispatch capacity"
+              : get == by_sched  ? "scheduling round trip"
+                                 : "real Get work";
   c.get_ns = RoundUp(get, p.round_to_ns);
   const double range =
       std::max(p.range_multiple * static_cast<double>(c.get_ns),

@@ -42,10 +42,11 @@ TEST(ChooseServiceTimes, DispatchCapacityBoundsTheRateAtFullLoad) {
   // 1000 requests/s through the dispatcher; at load 1.0 at most 250/s:
   // a mean service of 3 CPUs / 250/s = 12 ms, of which a Get is
   // 12 / (0.99 + 0.01 x 20) = 10.08 ms.
-  const ServiceChoice c = ChooseServiceTimes(
-      {.get_ns = 10'000, .range_ns = 100'000, .sched_round_trip_ns = 20'000,
-       .dispatch_capacity_rps = 1000},
-      {});
+  const ServiceChoice c = ChooseServiceTimes({.get_ns = 10'000,
+                                              .range_ns = 100'000,
+                                              .sched_round_trip_ns = 20'000,
+                                              .dispatch_capacity_rps = 1000},
+                                             {});
   EXPECT_EQ(c.get_ns, 10'090'000);
   EXPECT_EQ(c.range_ns, 201'800'000);
   EXPECT_EQ(c.why_get, "dispatch capacity");
@@ -54,10 +55,11 @@ TEST(ChooseServiceTimes, DispatchCapacityBoundsTheRateAtFullLoad) {
 }
 
 TEST(ChooseServiceTimes, AFastDispatcherLeavesTheRoundTripInCharge) {
-  const ServiceChoice c = ChooseServiceTimes(
-      {.get_ns = 10'000, .range_ns = 100'000, .sched_round_trip_ns = 20'000,
-       .dispatch_capacity_rps = 1e9},
-      {});
+  const ServiceChoice c = ChooseServiceTimes({.get_ns = 10'000,
+                                              .range_ns = 100'000,
+                                              .sched_round_trip_ns = 20'000,
+                                              .dispatch_capacity_rps = 1e9},
+                                             {});
   EXPECT_EQ(c.get_ns, 100'000);
   EXPECT_EQ(c.why_get, "scheduling round trip");
 }

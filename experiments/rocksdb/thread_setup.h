@@ -18,7 +18,7 @@ struct ThreadPlacement {
   std::vector<int> cpus;  // empty: leave the affinity alone
   int nice = 0;           // applied only if set_nice
   bool set_nice = false;
-  int enclave = -1;       // >= 0: move into enclave_<id>
+  int enclave = -1;  // >= 0: move into enclave_<id>
 };
 
 // Applies `p` to the calling thread, in that order (affinity first, so a

@@ -74,20 +74,23 @@ def execute(plan, image, initrd, *, flavour, smp, memory, echo=True):
                             if threshold else None),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+    destroyed = result.share / "results" / "destroyed.txt"
+    lines = destroyed.read_text().splitlines() if destroyed.exists() else []
+    extra["enclaves_destroyed"] = lines
     json_path = out_dir / "results.json"
     experiment_results.write_json(json_path, experiment=plan.experiment,
                                   calibration=calibration, rows_=rows,
                                   runs=run_docs, extra=extra)
     experiment_results.write_csv(rows, out_dir / "results.csv")
+    if (result.share / "results").exists():
+        # The raw reports, agent logs and counters, beside what they made.
+        shutil.copytree(result.share / "results", out_dir / "runs")
     problems = []
     if calibration is None:
         problems.append("no calibration (the guest script stopped early)")
     missing = len(runs) - len(run_docs)
     if missing:
         problems.append(f"{missing} of {len(runs)} runs wrote no report")
-    destroyed = result.share / "results" / "destroyed.txt"
-    lines = destroyed.read_text().splitlines() if destroyed.exists() else []
-    extra["enclaves_destroyed"] = lines
     for line in lines:
         if "watchdog" in line:
             problems.append(f"the watchdog ended an enclave: {line}")
