@@ -34,6 +34,8 @@ class Plan:
     # enclave), and there would be nothing to compare.
     antagonist_want: float = 0.9
     range_fraction: float = 0.01
+    # Antagonist experiment: RocksDB alone (False) and beside it (True).
+    arms: tuple = (False, True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,15 +63,16 @@ def quick_plan(experiment):
         return Plan("rocksdb", ["cfs", "ghost_fifo"],
                     [0.2, 0.4], repeats=1, warmup_s=0.5, duration_s=2,
                     drain_s=1.5, keys=20000)
+    # Only beside the antagonist: RocksDB alone is the rocksdb quick plan's.
     return Plan("antagonist", ["cfs", "ghost_fifo"], [0.3],
                 repeats=1, warmup_s=0.5, duration_s=2, drain_s=1.5,
-                keys=20000)
+                keys=20000, arms=(True,))
 
 
 def runs(plan):
     """Every run of `plan`, in the order they happen."""
     out = []
-    arms = [False] if plan.experiment == "rocksdb" else [False, True]
+    arms = [False] if plan.experiment == "rocksdb" else list(plan.arms)
     for rep in range(1, plan.repeats + 1):
         for li, load in enumerate(plan.loads):
             shift = (rep - 1 + li) % len(plan.modes)

@@ -24,12 +24,19 @@ class RunsTest(unittest.TestCase):
                                  "b", "c", "a", "c", "a", "b"])
 
     def test_the_antagonist_experiment_runs_each_point_alone_and_with_it(self):
-        plan = experiment_plan.quick_plan("antagonist")
+        plan = experiment_plan.full_plan("antagonist")
         runs = experiment_plan.runs(plan)
         for mode in plan.modes:
-            arms = sorted(r.antagonist for r in runs if r.mode == mode)
-            self.assertEqual(arms, [False, True])
+            arms = [r.antagonist for r in runs if r.mode == mode]
+            per_arm = len(plan.loads) * plan.repeats
+            self.assertEqual(arms.count(False), per_arm)
+            self.assertEqual(arms.count(True), per_arm)
         self.assertTrue(any(r.name.endswith("-antagonist") for r in runs))
+
+    def test_the_quick_antagonist_plan_runs_only_beside_it(self):
+        runs = experiment_plan.runs(experiment_plan.quick_plan("antagonist"))
+        self.assertTrue(runs)
+        self.assertTrue(all(r.antagonist for r in runs))
 
     def test_names_are_unique_and_say_mode_load_and_repeat(self):
         runs = experiment_plan.runs(experiment_plan.quick_plan("rocksdb"))
