@@ -36,7 +36,8 @@ absl::StatusOr<Channel*> FakeKernel::CreateChannel(uint32_t nelems,
     return s;
   }
   const int id = 100 + static_cast<int>(queues_.size());
-  q->channel = std::make_unique<Channel>(q->memory.data(), id);
+  q->ring = std::make_unique<MessageRing>(q->memory.data());
+  q->channel = std::make_unique<Channel>(*q->ring, id);
   if (make_default) default_queue_ = static_cast<int>(queues_.size());
   queues_.push_back(std::move(q));
   return queues_.back()->channel.get();

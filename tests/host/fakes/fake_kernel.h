@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/abi/message_ring.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/agent/channel.h"
 #include "lib/agent/kernel_interface.h"
@@ -111,6 +112,7 @@ class FakeKernel final : public KernelInterface {
   };
   struct Queue {
     std::vector<char> memory;
+    std::unique_ptr<MessageRing> ring;  // the queue's one reader
     std::unique_ptr<Channel> channel;
     std::vector<int> wake;
   };
