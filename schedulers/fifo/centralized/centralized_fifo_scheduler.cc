@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "schedulers/fifo/centralized/idle_cpu_choice.h"
+
 namespace ghost::fifo {
 
 namespace {
@@ -26,6 +28,7 @@ CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
       pending_(cpus.size(), nullptr),
       global_(cpus.front()) {
   if (!options_.clock) options_.clock = MonotonicNs;
+  free_.reserve(cpus.size());
   const int max = *std::max_element(cpus.begin(), cpus.end());
   index_.assign(max + 1, -1);
   for (size_t i = 0; i < cpus.size(); ++i) {
@@ -215,17 +218,27 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
   const int global = global_cpu();
   const int64_t slice = absl::ToInt64Nanoseconds(options_.slice);
   batch_.Clear();
+  if (rq_.empty()) return false;
+  free_.clear();
   for (Cpu& c : cpus_) {
-    if (rq_.empty()) break;
     if (c.cpu == global || !c.available) continue;
     const bool expired = c.current != nullptr && slice > 0 &&
                          now - c.current->run_start_ns >= slice;
     if (c.current != nullptr && !expired) continue;
-    FifoTask* t =
-        rq_.PopFirst([cpu = c.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
-    if (t == nullptr) continue;
+    free_.push_back(c.cpu);
+  }
+  // Oldest thread first, each on the free CPU nearest where it last ran.
+  while (!free_.empty()) {
+    int cpu = -1;
+    FifoTask* t = rq_.PopFirst([&](FifoTask* t) {
+      cpu = ChooseIdleCpu(free_, t->cpu, options_.topology,
+                          [t](int c) { return t->AllowedOn(c); });
+      return cpu >= 0;
+    });
+    if (t == nullptr) break;
+    free_.erase(std::find(free_.begin(), free_.end(), cpu));
     pending_[batch_.size()] = t;
-    batch_.Add({.cpu = c.cpu, .gtid = t->gtid, .task_barrier = t->seq});
+    batch_.Add({.cpu = cpu, .gtid = t->gtid, .task_barrier = t->seq});
   }
   if (batch_.empty()) return false;
   txns_.calls.fetch_add(1, std::memory_order_relaxed);
