@@ -47,7 +47,8 @@ def numa_filter(gtest_filter):
         numa = [NUMA_CASES]
     else:
         numa = [p for p in patterns if "Numa" in p]
-    if not numa:
+    excluded = any("Numa" in n or n == "*" for n in negative.split(":"))
+    if not numa or excluded:
         return None
     return ":".join(numa) + (f"-{negative}" if negative else "")
 

@@ -22,7 +22,7 @@ int64_t MonotonicNs() {
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
       options_(std::move(options)),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
@@ -55,10 +55,6 @@ absl::Status CentralizedFifoScheduler::Init() {
   channel_ = *ch;
   const int wake[] = {global_cpu()};
   return kernel().SetChannelWakeup(*channel_, wake);
-}
-
-void CentralizedFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
-  CpuOf(cpu)->sw_index = sw_index;
 }
 
 void CentralizedFifoScheduler::AllAttached() {
@@ -154,7 +150,7 @@ void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
 
 bool CentralizedFifoScheduler::CpuWanted(const Cpu& self) {
 #ifdef GHOST_SW_F_CPU_WANTED
-  return kernel().words().Read(self.sw_index).flags & GHOST_SW_F_CPU_WANTED;
+  return AgentWord(self.cpu).flags & GHOST_SW_F_CPU_WANTED;
 #else
   (void)self;
   return false;  // ABI 1 does not say; the role stays
@@ -184,7 +180,7 @@ int CentralizedFifoScheduler::HandOffGlobalRole() {
 
 void CentralizedFifoScheduler::Round(int cpu) {
   Cpu& self = *CpuOf(cpu);
-  const uint32_t barrier = kernel().words().Read(self.sw_index).barrier;
+  const uint32_t barrier = AgentBarrier(cpu);
   if (cpu != global_cpu()) {
     // Not the global agent: sleep until pinged (the role may come here).
     (void)kernel().BlockAgent(barrier);

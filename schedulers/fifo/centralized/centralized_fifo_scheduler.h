@@ -67,7 +67,6 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   absl::Status Init() override;
 
   // AgentLoop.
-  void AgentAttached(int cpu, uint32_t sw_index) override;
   void AllAttached() override;
   void Round(int cpu) override;
 
@@ -96,7 +95,6 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
  private:
   struct Cpu {
     int cpu = -1;
-    uint32_t sw_index = 0;
     FifoTask* current = nullptr;
     bool available = true;           // false while a higher class holds it
     FifoTask* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due

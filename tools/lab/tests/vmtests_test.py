@@ -48,6 +48,10 @@ class NumaFilterTest(unittest.TestCase):
         self.assertEqual(vmtests.without_numa_cases("Ghostfs*:NumaTest.Lib*"),
                          "Ghostfs*:NumaTest.Lib*-Numa*")
 
+    def test_a_filter_leaving_the_numa_cases_out_needs_no_numa_boot(self):
+        self.assertFalse(vmtests.wants_numa_boot("*-Numa*"))
+        self.assertFalse(vmtests.wants_numa_boot("*-Agent*:NumaTest.*"))
+
     def test_negative_patterns_stay(self):
         self.assertEqual(vmtests.numa_filter("*-Agent*"), "Numa*-Agent*")
         self.assertEqual(vmtests.without_numa_cases("*-Agent*"),
