@@ -58,9 +58,10 @@ def _run_tiers(tally, args):
     numa_apart = args.numa < 2 and vmtests.wants_numa_boot(args.filter)
     if args.numa > 1:
         image = kernel.build(args.flavour, numa=True)
-    _vm_abi_tests(tally, image, initrd, args,
-                  vmtests.without_numa_cases(args.filter) if numa_apart
-                  else args.filter)
+    if not (numa_apart and vmtests.only_numa_cases(args.filter)):
+        _vm_abi_tests(tally, image, initrd, args,
+                      vmtests.without_numa_cases(args.filter) if numa_apart
+                      else args.filter)
     if numa_apart:
         _vm_numa_tests(tally, initrd, args)
     if not args.quick:
@@ -111,9 +112,12 @@ def _boot_vm_tests(tally, tier, image, initrd, args, gtest_filter, *, smp,
     if vmtests.summary_line(output) is None:
         tally.add(tier, "the test runner finished", False,
                   "no closing line: it crashed or was cut off")
-    if skipped_fail and not passed and not failed:
-        tally.add(tier, "the boot ran its cases", False,
-                  f"no case matched {gtest_filter!r}")
+    elif (args.filter or skipped_fail) and not passed and not failed:
+        # A filter that matches nothing would otherwise pass silently.
+        tally.add(tier, f"the filter {gtest_filter!r} matches a test", False,
+                  "no VM test ran; parameterized suites carry a prefix "
+                  "(e.g. '*AgentFifoTest*'): list them with "
+                  "`tools/ghost lab run 'ghost_vm_tests --gtest_list_tests'`")
     tally.add(tier, "the kernel stayed healthy", result.ok,
               "; ".join(result.verdict.problems))
     qemu.report(result, "VM tests" if tier == "vm" else f"VM tests ({tier})")

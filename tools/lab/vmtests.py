@@ -58,6 +58,13 @@ def wants_numa_boot(gtest_filter):
     return numa_filter(gtest_filter) is not None
 
 
+def only_numa_cases(gtest_filter):
+    """Whether `lab test --filter` selects NUMA cases alone (then the
+    one-node boot has nothing to run)."""
+    patterns, _ = _parts(gtest_filter)
+    return patterns != ["*"] and all("Numa" in p for p in patterns)
+
+
 def without_numa_cases(gtest_filter):
     """`gtest_filter` (None: every case) without the NUMA cases."""
     patterns, negative = _parts(gtest_filter)

@@ -52,6 +52,12 @@ class NumaFilterTest(unittest.TestCase):
         self.assertFalse(vmtests.wants_numa_boot("*-Numa*"))
         self.assertFalse(vmtests.wants_numa_boot("*-Agent*:NumaTest.*"))
 
+    def test_a_filter_of_numa_cases_alone_needs_no_one_node_boot(self):
+        self.assertTrue(vmtests.only_numa_cases("Numa*"))
+        self.assertTrue(vmtests.only_numa_cases("NumaTest.A*:NumaTest.B*"))
+        self.assertFalse(vmtests.only_numa_cases("Numa*:Ghostfs*"))
+        self.assertFalse(vmtests.only_numa_cases(None))
+
     def test_negative_patterns_stay(self):
         self.assertEqual(vmtests.numa_filter("*-Agent*"), "Numa*-Agent*")
         self.assertEqual(vmtests.without_numa_cases("*-Agent*"),
