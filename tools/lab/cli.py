@@ -24,6 +24,16 @@ def _add_vm(parser, timeout):
                         help=f"hard limit in seconds (default {timeout})")
 
 
+def _add_numa(parser):
+    parser.add_argument("--numa", type=int, default=1, metavar="N",
+                        help="NUMA nodes of the VM (default 1). With N > 1 "
+                             "the CPUs and memory are split in N equal "
+                             "blocks (remote distance "
+                             f"{qemu.NUMA_REMOTE_DISTANCE}), and the lab "
+                             "boots its NUMA kernel (built apart, "
+                             "tools/lab/numa.config)")
+
+
 def _add_no_deps(parser):
     parser.add_argument("--no-deps", action="store_true",
                         help="skip the apt dependency check")
@@ -35,7 +45,7 @@ def _cmd_deps(args):
 
 
 def _cmd_kernel(args):
-    print(kernel.build(args.flavour, jobs=args.jobs))
+    print(kernel.build(args.flavour, jobs=args.jobs, numa=args.numa > 1))
     return 0
 
 
@@ -46,7 +56,7 @@ def _cmd_initramfs(args):
 
 
 def _image_and_initrd(args):
-    image = kernel.build(args.flavour)
+    image = kernel.build(args.flavour, numa=args.numa > 1)
     bazel.build_vm(testrun.VM_BINARIES)
     return image, testrun.build_initramfs(args.flavour)
 
@@ -55,7 +65,8 @@ def _cmd_run(args):
     image, initrd = _image_and_initrd(args)
     result = qemu.run(image, initrd, args.command,
                       paths.OUT / "vm" / "run", smp=args.smp,
-                      memory=args.memory, timeout=args.timeout)
+                      memory=args.memory, timeout=args.timeout,
+                      numa=args.numa)
     return qemu.report(result,
                        f"VM run of {summary.short_command(args.command)}")
 
@@ -63,7 +74,7 @@ def _cmd_run(args):
 def _cmd_shell(args):
     image, initrd = _image_and_initrd(args)
     return qemu.shell(image, initrd, paths.OUT / "vm" / "shell",
-                      smp=args.smp, memory=args.memory)
+                      smp=args.smp, memory=args.memory, numa=args.numa)
 
 
 def _cmd_checkpatch(args):
@@ -112,6 +123,7 @@ def parser():
     p.add_argument("--no-experiments", action="store_true",
                    help="skip the experiments' quick runs (also skipped "
                         "with --filter)")
+    _add_numa(p)
     p.set_defaults(func=testrun.run_tests)
 
     p = labsub.add_parser(
@@ -186,6 +198,7 @@ def parser():
                     "is kept, so editing one patch rebuilds incrementally. "
                     "Prints the bzImage path.")
     _add_flavour(p)
+    _add_numa(p)
     p.add_argument("--jobs", type=int, help="make -j (default: all cores)")
     p.set_defaults(func=_cmd_kernel)
 
@@ -205,6 +218,7 @@ def parser():
     p.add_argument("command", help="shell command to run in the guest")
     _add_flavour(p)
     _add_vm(p, timeout=300)
+    _add_numa(p)
     p.set_defaults(func=_cmd_run)
 
     p = labsub.add_parser("shell", help="an interactive shell in the lab VM",
@@ -212,6 +226,7 @@ def parser():
                                       "this terminal. Ctrl-A X quits.")
     _add_flavour(p)
     _add_vm(p, timeout=0)
+    _add_numa(p)
     p.set_defaults(func=_cmd_shell)
 
     p = labsub.add_parser("checkpatch",

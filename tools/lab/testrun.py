@@ -58,7 +58,19 @@ def _run_tiers(tally, args):
 
     bazel.build_vm(VM_BINARIES)
     initrd = build_initramfs(args.flavour)
-    _vm_abi_tests(tally, image, initrd, args)
+    # The NUMA cases need their own kernel build (tools/lab/numa.config):
+    # they run when a filter names them (`--filter 'Numa*'`) or with
+    # `--numa 2`, not in the default run, to keep its time to one kernel.
+    numa_apart = (args.numa < 2 and args.filter is not None
+                  and vmtests.wants_numa_boot(args.filter))
+    if args.numa > 1:
+        image = kernel.build(args.flavour, numa=True)
+    if not (numa_apart and vmtests.only_numa_cases(args.filter)):
+        _vm_abi_tests(tally, image, initrd, args,
+                      args.filter if args.numa > 1
+                      else vmtests.without_numa_cases(args.filter))
+    if numa_apart:
+        _vm_numa_tests(tally, initrd, args)
     if not args.filter and not args.no_experiments:
         from lab import experiment  # it imports this module
         step("experiments --quick: RocksDB and the antagonist, CFS and ghost")
@@ -67,32 +79,59 @@ def _run_tiers(tally, args):
         _lab_self_tests(tally, image, initrd, args)
 
 
-def _vm_abi_tests(tally, image, initrd, args):
-    step(f"VM tests: booting the {args.flavour} kernel with -smp {args.smp}")
+# The NUMA cases' own boot: two nodes of three CPUs each, so that node 0
+# has a CPU besides CPU 0 and an agent's (tests/vm/numa_test.cc).
+NUMA_SMP = 6
+NUMA_NODES = 2
+
+
+def _vm_numa_tests(tally, initrd, args):
+    image = kernel.build(args.flavour, numa=True)
+    step(f"VM tests on NUMA: the {args.flavour} NUMA kernel with -smp "
+         f"{NUMA_SMP} --numa {NUMA_NODES}, the {vmtests.NUMA_CASES} cases")
+    _boot_vm_tests(tally, "vm-numa", image, initrd, args,
+                   vmtests.numa_filter(args.filter), smp=NUMA_SMP,
+                   numa=NUMA_NODES, skipped_fail=True)
+
+
+def _vm_abi_tests(tally, image, initrd, args, gtest_filter):
+    step(f"VM tests: booting the {args.flavour} kernel with -smp {args.smp}"
+         + (f" --numa {args.numa}" if args.numa > 1 else ""))
+    _boot_vm_tests(tally, "vm", image, initrd, args, gtest_filter,
+                   smp=args.smp, numa=args.numa)
+
+
+def _boot_vm_tests(tally, tier, image, initrd, args, gtest_filter, *, smp,
+                   numa, skipped_fail=False):
+    """One boot of the VM test runner; each case becomes a tally line (a
+    skipped one fails with `skipped_fail`: that boot exists to run it)."""
     command = "ghost_vm_tests"
-    if args.filter:
-        command += f" --gtest_filter='{args.filter}'"
-    result = qemu.run(image, initrd, command, paths.OUT / "vm" / "abi",
-                      smp=args.smp, memory=args.memory, timeout=args.timeout)
+    if gtest_filter:
+        command += f" --gtest_filter='{gtest_filter}'"
+    result = qemu.run(image, initrd, command, paths.OUT / "vm" / tier,
+                      smp=smp, memory=args.memory, timeout=args.timeout,
+                      numa=numa)
     output = (result.share / "output.log").read_text(errors="replace") \
         if (result.share / "output.log").exists() else ""
     passed, failed = vmtests.parse_tap(output)
+    skipped = set(vmtests.skipped(output)) if skipped_fail else set()
     for name in passed:
-        tally.add("vm", name, True)
+        tally.add(tier, name, name not in skipped,
+                  "skipped: this boot exists to run it")
     for name in failed:
-        tally.add("vm", name, False)
+        tally.add(tier, name, False)
     if vmtests.summary_line(output) is None:
-        tally.add("vm", "the test runner finished", False,
+        tally.add(tier, "the test runner finished", False,
                   "no closing line: it crashed or was cut off")
-    elif args.filter and not passed and not failed:
+    elif (args.filter or skipped_fail) and not passed and not failed:
         # A filter that matches nothing would otherwise pass silently.
-        tally.add("vm", f"the filter {args.filter!r} matches a test", False,
+        tally.add(tier, f"the filter {gtest_filter!r} matches a test", False,
                   "no VM test ran; parameterized suites carry a prefix "
                   "(e.g. '*AgentFifoTest*'): list them with "
                   "`tools/ghost lab run 'ghost_vm_tests --gtest_list_tests'`")
-    tally.add("vm", "the kernel stayed healthy", result.ok,
+    tally.add(tier, "the kernel stayed healthy", result.ok,
               "; ".join(result.verdict.problems))
-    qemu.report(result, "VM tests")
+    qemu.report(result, "VM tests" if tier == "vm" else f"VM tests ({tier})")
 
 
 def _expect_failure(tally, name, result, needle):

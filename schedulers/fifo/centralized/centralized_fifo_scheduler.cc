@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "schedulers/fifo/centralized/idle_cpu_choice.h"
+
 namespace ghost::fifo {
 
 namespace {
@@ -20,12 +22,13 @@ int64_t MonotonicNs() {
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
       options_(std::move(options)),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
       global_(cpus.front()) {
   if (!options_.clock) options_.clock = MonotonicNs;
+  free_.reserve(cpus.size());
   const int max = *std::max_element(cpus.begin(), cpus.end());
   index_.assign(max + 1, -1);
   for (size_t i = 0; i < cpus.size(); ++i) {
@@ -52,10 +55,6 @@ absl::Status CentralizedFifoScheduler::Init() {
   channel_ = *ch;
   const int wake[] = {global_cpu()};
   return kernel().SetChannelWakeup(*channel_, wake);
-}
-
-void CentralizedFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
-  CpuOf(cpu)->sw_index = sw_index;
 }
 
 void CentralizedFifoScheduler::AllAttached() {
@@ -151,7 +150,7 @@ void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
 
 bool CentralizedFifoScheduler::CpuWanted(const Cpu& self) {
 #ifdef GHOST_SW_F_CPU_WANTED
-  return kernel().words().Read(self.sw_index).flags & GHOST_SW_F_CPU_WANTED;
+  return AgentWord(self.cpu).flags & GHOST_SW_F_CPU_WANTED;
 #else
   (void)self;
   return false;  // ABI 1 does not say; the role stays
@@ -181,7 +180,7 @@ int CentralizedFifoScheduler::HandOffGlobalRole() {
 
 void CentralizedFifoScheduler::Round(int cpu) {
   Cpu& self = *CpuOf(cpu);
-  const uint32_t barrier = kernel().words().Read(self.sw_index).barrier;
+  const uint32_t barrier = AgentBarrier(cpu);
   if (cpu != global_cpu()) {
     // Not the global agent: sleep until pinged (the role may come here).
     (void)kernel().BlockAgent(barrier);
@@ -215,17 +214,27 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
   const int global = global_cpu();
   const int64_t slice = absl::ToInt64Nanoseconds(options_.slice);
   batch_.Clear();
+  if (rq_.empty()) return false;
+  free_.clear();
   for (Cpu& c : cpus_) {
-    if (rq_.empty()) break;
     if (c.cpu == global || !c.available) continue;
     const bool expired = c.current != nullptr && slice > 0 &&
                          now - c.current->run_start_ns >= slice;
     if (c.current != nullptr && !expired) continue;
-    FifoTask* t =
-        rq_.PopFirst([cpu = c.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
-    if (t == nullptr) continue;
+    free_.push_back(c.cpu);
+  }
+  // Oldest thread first, each on the free CPU nearest where it last ran.
+  while (!free_.empty()) {
+    int cpu = -1;
+    FifoTask* t = rq_.PopFirst([&](FifoTask* t) {
+      cpu = ChooseIdleCpu(free_, t->cpu, options_.topology,
+                          [t](int c) { return t->AllowedOn(c); });
+      return cpu >= 0;
+    });
+    if (t == nullptr) break;
+    free_.erase(std::find(free_.begin(), free_.end(), cpu));
     pending_[batch_.size()] = t;
-    batch_.Add({.cpu = c.cpu, .gtid = t->gtid, .task_barrier = t->seq});
+    batch_.Add({.cpu = cpu, .gtid = t->gtid, .task_barrier = t->seq});
   }
   if (batch_.empty()) return false;
   txns_.calls.fetch_add(1, std::memory_order_relaxed);

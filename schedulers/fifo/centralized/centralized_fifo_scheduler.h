@@ -13,6 +13,9 @@
 // With a `slice`, a thread that has run that long while others wait is
 // preempted (latching the next one takes its CPU; it goes to the back).
 //
+// Each thread, oldest first, goes to the free CPU nearest the one it last
+// ran on: the same NUMA node if one is free there (idle_cpu_choice.h).
+//
 //   CentralizedFifoScheduler sched(kernel, cpus, {.topology = &topo});
 //   sched.Init();
 //   AgentGroup::Start(kernel, cpus, sched, ...);
@@ -45,7 +48,8 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   struct Options {
     absl::Duration slice = absl::ZeroDuration();  // zero: run to block
     absl::Duration idle_spin = absl::Microseconds(200);
-    const Topology* topology = nullptr;  // for moving the role
+    // For moving the role and placing threads near their last CPU.
+    const Topology* topology = nullptr;
     uint32_t queue_size = 4096;
     // CLOCK_MONOTONIC ns; tests pass a fake clock.
     std::function<int64_t()> clock;
@@ -63,7 +67,6 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   absl::Status Init() override;
 
   // AgentLoop.
-  void AgentAttached(int cpu, uint32_t sw_index) override;
   void AllAttached() override;
   void Round(int cpu) override;
 
@@ -92,7 +95,6 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
  private:
   struct Cpu {
     int cpu = -1;
-    uint32_t sw_index = 0;
     FifoTask* current = nullptr;
     bool available = true;           // false while a higher class holds it
     FifoTask* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due
@@ -116,6 +118,7 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   RunQueue<FifoTask> rq_;
   TxnBatch batch_;
   std::vector<FifoTask*> pending_;  // by batch position
+  std::vector<int> free_;           // CPUs a round can fill (sized once)
   std::atomic<int> global_;
   int64_t last_work_ns_ = 0;
 };

@@ -34,7 +34,7 @@ PerCpuFifoScheduler::Options WithClock(PerCpuFifoScheduler::Options o) {
 
 PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
                                          std::vector<int> cpus, Options options)
-    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
       cpu_ids_(std::move(cpus)),
       options_(WithClock(std::move(options))) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
@@ -68,10 +68,6 @@ absl::Status PerCpuFifoScheduler::Init() {
     }
   }
   return absl::OkStatus();
-}
-
-void PerCpuFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
-  CpuOf(cpu).sw_index = sw_index;
 }
 
 void PerCpuFifoScheduler::AllAttached() {
@@ -190,7 +186,7 @@ void PerCpuFifoScheduler::Round(int cpu) {
   // Awake: not a CPU to ping any more (until it sleeps idle again).
   c.idle.store(false, std::memory_order_relaxed);
   // Read the barrier first: an event after this makes the block return.
-  const uint32_t barrier = kernel().words().Read(c.sw_index).barrier;
+  const uint32_t barrier = AgentBarrier(cpu);
   FifoTask* next = nullptr;
   bool backlog;
   {

@@ -74,7 +74,6 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   absl::Status Init() override;
 
   // AgentLoop.
-  void AgentAttached(int cpu, uint32_t sw_index) override;
   void AllAttached() override;
   void Round(int cpu) override;
 
@@ -99,7 +98,6 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   struct Cpu {
     int cpu = -1;
     Channel* channel = nullptr;
-    uint32_t sw_index = 0;
     SpinLock lock;  // guards rq (thieves take it with TryLock)
     RunQueue<FifoTask> rq;
     std::atomic<int> nr_queued{0};

@@ -138,6 +138,7 @@ uint64_t FakeKernel::Spawn(bool runnable, bool on_cpu, int cpu) {
   threads_.push_back(Thread{.sw_index = AllocWord()});
   Thread& t = T(gtid);
   uint16_t flags = 0;
+  t.last_cpu = cpu;
   t.state = ThreadState::kBlocked;
   if (on_cpu) {
     t.state = ThreadState::kRunning;
@@ -165,7 +166,7 @@ void FakeKernel::Wake(uint64_t gtid) {
   Thread& t = T(gtid);
   if (t.state != ThreadState::kBlocked) return;
   t.state = ThreadState::kRunnable;
-  Produce(gtid, GHOST_MSG_WAKEUP, 0, t.cpu);
+  Produce(gtid, GHOST_MSG_WAKEUP, 0, t.last_cpu);
 }
 
 void FakeKernel::Block(uint64_t gtid) {
@@ -216,7 +217,7 @@ void FakeKernel::SetAllowed(uint64_t gtid, uint64_t cpu_mask) {
 void FakeKernel::SetAllowedCpus(uint64_t gtid, const CpuSet& cpus) {
   Thread& t = T(gtid);
   t.allowed = cpus;
-  Produce(gtid, GHOST_MSG_AFFINITY_CHANGED, 0, t.cpu);
+  Produce(gtid, GHOST_MSG_AFFINITY_CHANGED, 0, t.last_cpu);
 }
 
 int FakeKernel::cpu_of(uint64_t gtid) const {
@@ -288,6 +289,7 @@ void FakeKernel::Latch(int cpu, uint64_t gtid) {
   Thread& t = T(gtid);
   t.state = ThreadState::kRunning;
   t.cpu = cpu;
+  t.last_cpu = cpu;
   t.run_flags = txns_[cpu].run_flags;
   running_[cpu] = gtid;
   WriteWord(gtid);

@@ -71,7 +71,8 @@ class FakeKernel final : public KernelInterface {
   // The status word of the agent of `cpu` (after AttachAgent).
   uint32_t agent_sw(int cpu) const { return agent_sw_[cpu] - 1; }
 
-  // Scripted thread events. Spawn returns the new thread's gtid.
+  // Scripted thread events. Spawn returns the new thread's gtid; `cpu` is
+  // where it was before it entered (its messages' CPU until it runs).
   uint64_t Spawn(bool runnable = true, bool on_cpu = false, int cpu = -1);
   void Wake(uint64_t gtid);
   void Block(uint64_t gtid);    // must be running
@@ -109,7 +110,8 @@ class FakeKernel final : public KernelInterface {
     uint32_t sw_index = 0;
     uint32_t seq = 0;
     ThreadState state = ThreadState::kGone;
-    int cpu = -1;
+    int cpu = -1;       // where it runs (-1: not running)
+    int last_cpu = -1;  // where it ran last: messages report it (task_cpu)
     std::optional<CpuSet> allowed;  // none: every CPU
     int queue = -1;                 // -1: the default queue
     uint32_t run_flags = 0;
