@@ -14,15 +14,16 @@ trip and its time left out; the verdict of the run (any kernel report,
 e.g. a hung task) is the lab's, as for every VM run.
 """
 
-# name, workers, units per worker (sized for about 1 s under CFS in the
-# TCG lab VM with 3 enclave CPUs). "{n}" is the number of enclave CPUs.
+# name, workers, units per worker (sized for 1-3 s under CFS in the TCG
+# lab VM with 3 enclave CPUs, on a loaded 2-core host, where a cross-CPU
+# wakeup costs a millisecond). "{n}" is the number of enclave CPUs.
 WORKLOADS = [
-    ("fork", "{n}", 150),
-    ("exec", "{n}", 60),
-    ("threads", "{n}", 600),
-    ("yield", "2*{n}", 2000),
-    ("pipe", "2", 3000),
-    ("oversub", "2*{n}", 200),
+    ("fork", "{n}", 50),
+    ("exec", "{n}", 40),
+    ("threads", "{n}", 400),
+    ("yield", "2*{n}", 20000),
+    ("pipe", "2", 1000),
+    ("oversub", "2*{n}", 15000),
 ]
 
 POLICIES = ["fifo_percpu", "fifo_centralized"]
