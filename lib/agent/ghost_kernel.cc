@@ -120,6 +120,16 @@ int GhostKernel::FreeStatusWord(uint32_t region, uint32_t index) {
   return RawGhostRun(GHOST_OP_SW_FREE, &args, sizeof(args)) < 0 ? errno : 0;
 }
 
+absl::Status GhostKernel::EnableTicks() {
+  return WriteGhostfsFile(enclave_.dir() + "/deliver_ticks", "1");
+}
+
+int GhostKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  ghost_assoc_cpu_queue_args args = {.queue_fd = channel.id(), .cpu = cpu};
+  return RawGhostRun(GHOST_OP_ASSOC_CPU_QUEUE, &args, sizeof(args)) < 0 ? errno
+                                                                          : 0;
+}
+
 bool GhostKernel::CallerDetached() { return caller_detached; }
 
 absl::StatusOr<std::optional<std::string>> GhostKernel::WhyDestroyed() {

@@ -78,6 +78,21 @@ TEST_F(PerCpuFifoTest, ABlockedThreadWaitsForItsWakeup) {
   EXPECT_NE(kernel_.cpu_of(t), -1);
 }
 
+TEST_F(PerCpuFifoTest, AThreadWokenBehindItsWakerRunsHereWhenTheWakerBlocks) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn();
+  Round(1);
+  const uint64_t b = kernel_.Spawn(/*runnable=*/false);
+  Round(1);
+  kernel_.Wake(b);  // a wakes b (a pipe write) ...
+  Round(1);
+  kernel_.Block(a);  // ... and waits for the reply
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(b), 1) << "no cross-CPU hand-off";
+  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 0);
+  EXPECT_EQ(sched_.steals(), 0u);
+}
+
 TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   RoundAll();  // every agent goes to sleep idle
   const uint64_t a = kernel_.Spawn();
@@ -85,6 +100,11 @@ TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   Round(1);  // a runs on 1, b waits there
   EXPECT_EQ(kernel_.cpu_of(a), 1);
   EXPECT_EQ(sched_.queued(1), 1);
+  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 0)
+      << "a may block soon and b run here: no helper yet";
+  Advance(absl::Milliseconds(1));
+  kernel_.Tick(1);  // b waits: the tick wakes CPU 1's agent
+  Round(1);
   EXPECT_GT(kernel_.pings(2) + kernel_.pings(3), 0) << "a helper was woken";
   Round(2);
   EXPECT_EQ(kernel_.cpu_of(b), 2);

@@ -22,6 +22,7 @@ CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    Options options)
     : Policy(kernel, table_),
       options_(std::move(options)),
+      slices_(options_.slice),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
       global_(cpus.front()) {
@@ -40,9 +41,10 @@ absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
     return absl::InvalidArgumentError(
         "fifo_centralized needs at least one CPU");
   }
-  return std::make_unique<CentralizedFifoScheduler>(
-      kernel, args.cpus,
-      Options{.slice = args.slice, .topology = args.topology});
+  Options options{.topology = args.topology};
+  if (args.slice.has_value()) options.slice = *args.slice;
+  return std::make_unique<CentralizedFifoScheduler>(kernel, args.cpus,
+                                                    std::move(options));
 }
 
 absl::Status CentralizedFifoScheduler::Init() {
@@ -84,36 +86,38 @@ void CentralizedFifoScheduler::TaskNew(Task& t, const ghost_msg&, int) {
 
 void CentralizedFifoScheduler::TaskWakeup(Task& t, int) { Enqueue(t, false); }
 
-void CentralizedFifoScheduler::TaskBlocked(Task& t, int) { LeaveCpus(t); }
+void CentralizedFifoScheduler::TaskBlocked(Task& t, int) {
+  LeaveCpus(t);
+  slices_.End(t);
+}
 
 void CentralizedFifoScheduler::TaskYield(Task& t, int) {
   LeaveCpus(t);
+  slices_.End(t);
   Enqueue(t, false);
 }
 
 void CentralizedFifoScheduler::TaskPreempted(Task& t, int) {
-  bool sliced = false;
-  for (Cpu& c : cpus_) {
-    if (c.sliced_out == &t) {
-      c.sliced_out = nullptr;
-      sliced = true;
-    }
-  }
   LeaveCpus(t);
-  // A thread we preempted for its slice waits its turn; one a higher
-  // class took the CPU from resumes first.
-  Enqueue(t, /*front=*/!sliced);
+  // A thread that had its slice (we took the CPU for the next one) waits
+  // its turn; one a higher class took the CPU from resumes first.
+  if (slices_.Over(t, options_.clock())) {
+    slices_.End(t);
+    ++slices_ended_;
+    Enqueue(t, /*front=*/false);
+    return;
+  }
+  Enqueue(t, /*front=*/true);
 }
 
 void CentralizedFifoScheduler::TaskGone(Task& t, int) {
   LeaveCpus(t);
-  for (Cpu& c : cpus_) {
-    if (c.sliced_out == &t) c.sliced_out = nullptr;
-  }
+  slices_.End(t);
   rq_.Remove(&t);
 }
 
 void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
+  slices_.End(t);
   bool latched_here = false;
   for (const Cpu& c : cpus_) latched_here |= c.current == &t;
   // "On a CPU" where we did not latch it: queue it anyway. If it really
@@ -191,8 +195,8 @@ void CentralizedFifoScheduler::Round(int cpu) {
   if (Schedule(now)) work = true;
   if (work) {
     last_work_ns_ = now;
-  } else if (now - last_work_ns_ >
-             absl::ToInt64Nanoseconds(options_.idle_spin)) {
+  } else if (MaySleep() && now - last_work_ns_ >
+                               absl::ToInt64Nanoseconds(options_.idle_spin)) {
     // Idle for a while: sleep until a message (the queue wakes us).
     (void)kernel().BlockAgent(barrier);
   }
@@ -202,14 +206,11 @@ void CentralizedFifoScheduler::Round(int cpu) {
 // committed anything.
 bool CentralizedFifoScheduler::Schedule(int64_t now) {
   const int global = global_cpu();
-  const int64_t slice = absl::ToInt64Nanoseconds(options_.slice);
   batch_.Clear();
   for (Cpu& c : cpus_) {
     if (rq_.empty()) break;
     if (c.cpu == global || !c.available) continue;
-    const bool expired = c.current != nullptr && slice > 0 &&
-                         now - c.current->run_start_ns >= slice;
-    if (c.current != nullptr && !expired) continue;
+    if (c.current != nullptr && !SliceEnds(c, now)) continue;
     Task* t = rq_.PopFirst([cpu = c.cpu](Task* t) { return t->AllowedOn(cpu); });
     if (t == nullptr) continue;
     pending_[batch_.size()] = t;
@@ -226,12 +227,13 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
     if (result == GHOST_TXN_COMPLETE) {
       LeaveCpus(t);
       Cpu& c = *CpuOf(cpu);
-      // The thread it displaced gets PREEMPTED: it had its slice.
-      if (c.current != nullptr) c.sliced_out = c.current;
+      // The thread it displaced (it had its slice) gets PREEMPTED, and
+      // goes to the back then (TaskPreempted).
       c.current = &t;
       t.state = TaskState::kRunning;
       t.cpu = cpu;
       t.run_start_ns = now;
+      slices_.Begin(t, now);
       continue;
     }
     switch (OnCommitFailed(t, cpu, result)) {

@@ -10,8 +10,10 @@
 // of them — an SMT sibling, else a CPU on the same L3, else on the same
 // node — and the old CPU becomes one the agent schedules.
 //
-// With a `slice`, a thread that has run that long while others wait is
-// preempted (latching the next one takes its CPU; it goes to the back).
+// A thread that has run for its `slice` while others wait is preempted
+// (latching the next one takes its CPU; it goes to the back). The global
+// agent times slices with its own clock, so it keeps spinning while
+// threads wait: blocked, it would see no slice end.
 //
 //   CentralizedFifoScheduler sched(kernel, cpus, {.topology = &topo});
 //   sched.Init();
@@ -37,13 +39,15 @@
 #include "lib/agent/txn.h"
 #include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
+#include "schedulers/fifo/common/time_slice.h"
 
 namespace ghost::fifo {
 
 class CentralizedFifoScheduler final : public Policy {
  public:
   struct Options {
-    absl::Duration slice = absl::ZeroDuration();  // zero: run to block
+    // How long a thread runs while others wait (zero: until it blocks).
+    absl::Duration slice = kDefaultSlice;
     absl::Duration idle_spin = absl::Microseconds(200);
     const Topology* topology = nullptr;  // for moving the role
     uint32_t queue_size = 4096;
@@ -55,7 +59,7 @@ class CentralizedFifoScheduler final : public Policy {
                            Options options);
 
   // The policy of `ghost_agent --policy=fifo_centralized`: `args.slice`
-  // and `args.topology` become its options.
+  // (if set) and `args.topology` become its options.
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
                                                       const PolicyArgs& args);
 
@@ -75,6 +79,8 @@ class CentralizedFifoScheduler final : public Policy {
   size_t queued() const { return rq_.size(); }
   // The thread latched on `cpu` as the agent knows it (0: none).
   uint64_t current_on(int cpu) const;
+  // Threads sent to the back because their slice was over.
+  uint64_t slices_ended() const { return slices_ended_; }
 
  protected:
   void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
@@ -93,7 +99,6 @@ class CentralizedFifoScheduler final : public Policy {
     uint32_t sw_index = 0;
     Task* current = nullptr;
     bool available = true;  // false while a higher class holds it
-    Task* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due
   };
 
   Cpu* CpuOf(int cpu) {
@@ -106,12 +111,17 @@ class CentralizedFifoScheduler final : public Policy {
   void LeaveCpus(Task& t);
   void GlobalRound(Cpu& self);
   bool Schedule(int64_t now);
+  // Slices (centralized_slicing.cc).
+  bool SliceEnds(const Cpu& c, int64_t now);
+  bool MaySleep() const;
   bool CpuWanted(const Cpu& self);
 
   TaskTable table_;
   std::vector<Cpu> cpus_;
   std::vector<int> index_;
   Options options_;
+  TimeSlice slices_;
+  uint64_t slices_ended_ = 0;
   Channel* channel_ = nullptr;
   RunQueue rq_;
   TxnBatch batch_;

@@ -51,6 +51,11 @@ class FakeKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  absl::Status EnableTicks() override {
+    ticks_enabled_ = true;
+    return absl::OkStatus();
+  }
+  int SetCpuChannel(int cpu, const Channel& channel) override;
   bool CallerDetached() override {
     return caller_cpu_ >= 0 && caller_detached_[caller_cpu_];
   }
@@ -75,6 +80,9 @@ class FakeKernel final : public KernelInterface {
   void Preempt(uint64_t gtid);  // a higher class took its CPU
   void Exit(uint64_t gtid);
   void SetAllowed(uint64_t gtid, uint64_t cpu_mask);  // AFFINITY_CHANGED
+  // A tick of `cpu`: CPU_TICK on its CPU channel if a ghost thread runs
+  // there and the enclave asked for ticks (as the kernel does).
+  void Tick(int cpu);
 
   // What the kernel knows.
   uint64_t running_gtid(int cpu) const { return running_[cpu]; }
@@ -89,6 +97,12 @@ class FakeKernel final : public KernelInterface {
   int latches() const { return latches_; }
   int blocks() const { return blocks_; }
   int pings(int cpu) const { return pings_[cpu]; }
+  int ticks_sent(int cpu) const { return ticks_sent_[cpu]; }
+  bool ticks_enabled() const { return ticks_enabled_; }
+  // The channel id the CPU messages of `cpu` go to (-1: none).
+  int cpu_channel(int cpu) const {
+    return cpu_queue_[cpu] < 0 ? -1 : queues_[cpu_queue_[cpu]]->channel->id();
+  }
   uint64_t dropped() const { return dropped_; }
 
   // Called at the start of every Commit (before validation): lets a test
@@ -121,6 +135,8 @@ class FakeKernel final : public KernelInterface {
     return reinterpret_cast<ghost_queue_header*>(q.memory.data());
   }
   void Produce(uint64_t gtid, uint16_t type, uint16_t flags, int cpu);
+  // Appends `msg` to queue `qi` (or counts it dropped) and wakes its CPUs.
+  void Deliver(int qi, const ghost_msg& msg);
   void WriteWord(uint64_t gtid);
   void BumpAgent(int cpu);
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
@@ -145,6 +161,9 @@ class FakeKernel final : public KernelInterface {
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
   std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};
+  int ticks_sent_[kMaxCpus] = {};
+  int cpu_queue_[kMaxCpus];  // set to -1 by the constructor
+  bool ticks_enabled_ = false;
   int caller_cpu_ = -1;
   int live_ = 0;
   int commit_calls_ = 0;

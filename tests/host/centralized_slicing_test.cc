@@ -1,0 +1,102 @@
+// The centralized FIFO's time slices with its default options, against
+// the fake kernel: CPU-bound threads take turns (none waits for ever), a
+// thread alone keeps its CPU, and the global agent keeps watching the
+// clock while threads wait instead of sleeping.
+#include <set>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
+#include "tests/host/fakes/fake_kernel.h"
+
+namespace ghost::fifo {
+namespace {
+
+using ::ghost::testing::FakeKernel;
+
+class CentralizedSlicingTest : public ::testing::Test {
+ protected:
+  CentralizedSlicingTest()
+      : kernel_({1, 2, 3}),
+        sched_(kernel_, {1, 2, 3},
+               {.queue_size = 256, .clock = [this] { return now_; }}) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(sched_.Init().ok());
+    for (int cpu : {1, 2, 3}) {
+      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
+      ASSERT_TRUE(sw.ok());
+      sched_.AgentAttached(cpu, *sw);
+    }
+    sched_.AllAttached();
+  }
+
+  // The global agent's rounds while `d` passes, one every 100 us.
+  void RunFor(absl::Duration d) {
+    for (absl::Duration t; t < d; t += absl::Microseconds(100)) {
+      now_ += absl::ToInt64Nanoseconds(absl::Microseconds(100));
+      kernel_.SetCallerCpu(sched_.global_cpu());
+      sched_.Round(sched_.global_cpu());
+    }
+  }
+
+  int64_t now_ = 1000000000;
+  FakeKernel kernel_;
+  CentralizedFifoScheduler sched_;
+};
+
+TEST_F(CentralizedSlicingTest, SixCpuBoundThreadsOnTwoCpusAllTakeTurns) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 6; ++i) t.push_back(kernel_.Spawn());
+  std::set<uint64_t> ran;
+  for (int ms = 0; ms < 40; ++ms) {
+    RunFor(absl::Milliseconds(1));
+    for (int cpu : {2, 3}) ran.insert(kernel_.running_gtid(cpu));
+  }
+  for (uint64_t gtid : t) EXPECT_TRUE(ran.count(gtid)) << gtid << " never ran";
+  EXPECT_GT(sched_.slices_ended(), 6u);
+}
+
+TEST_F(CentralizedSlicingTest, AThreadPastItsSliceGoesBehindTheWaitingOnes) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 3; ++i) t.push_back(kernel_.Spawn());
+  RunFor(absl::Microseconds(100));
+  ASSERT_EQ(kernel_.running_gtid(2), t[0]);
+  ASSERT_EQ(kernel_.running_gtid(3), t[1]);
+  // Both slices end together: t[2] takes CPU 2, then t[0], at the back
+  // behind nobody, takes CPU 3, and t[1] waits.
+  RunFor(kDefaultSlice + absl::Microseconds(200));
+  EXPECT_EQ(kernel_.running_gtid(2), t[2]);
+  EXPECT_EQ(kernel_.running_gtid(3), t[0]);
+  EXPECT_TRUE(kernel_.runnable(t[1]));
+  EXPECT_EQ(sched_.queued(), 1u);
+}
+
+TEST_F(CentralizedSlicingTest, AThreadAloneKeepsItsCpu) {
+  const uint64_t a = kernel_.Spawn();
+  RunFor(absl::Microseconds(100));
+  const int cpu = kernel_.cpu_of(a);
+  ASSERT_NE(cpu, -1);
+  const int latches = kernel_.latches();
+  RunFor(10 * kDefaultSlice);
+  EXPECT_EQ(kernel_.cpu_of(a), cpu);
+  EXPECT_EQ(kernel_.latches(), latches);
+}
+
+TEST_F(CentralizedSlicingTest, TheGlobalAgentDoesNotSleepWhileThreadsWait) {
+  for (int i = 0; i < 3; ++i) kernel_.Spawn();
+  const int blocks = kernel_.blocks();
+  RunFor(absl::Milliseconds(3));  // 15 times the idle spin
+  EXPECT_EQ(kernel_.blocks(), blocks);
+}
+
+TEST_F(CentralizedSlicingTest, AnIdleGlobalAgentStillSleeps) {
+  const uint64_t a = kernel_.Spawn();
+  RunFor(absl::Milliseconds(1));
+  ASSERT_NE(kernel_.cpu_of(a), -1);
+  EXPECT_GT(kernel_.blocks(), 0) << "nothing waits: it may sleep";
+}
+
+}  // namespace
+}  // namespace ghost::fifo
