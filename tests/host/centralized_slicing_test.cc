@@ -46,13 +46,13 @@ class CentralizedSlicingTest : public ::testing::Test {
   CentralizedFifoScheduler sched_;
 };
 
-TEST_F(CentralizedSlicingTest, SixCpuBoundThreadsOnTwoCpusAllTakeTurns) {
+TEST_F(CentralizedSlicingTest, SixCpuBoundThreadsOnThreeCpusAllTakeTurns) {
   std::vector<uint64_t> t;
   for (int i = 0; i < 6; ++i) t.push_back(kernel_.Spawn());
   std::set<uint64_t> ran;
   for (int ms = 0; ms < 40; ++ms) {
     RunFor(absl::Milliseconds(1));
-    for (int cpu : {2, 3}) ran.insert(kernel_.running_gtid(cpu));
+    for (int cpu : {1, 2, 3}) ran.insert(kernel_.running_gtid(cpu));
   }
   for (uint64_t gtid : t) EXPECT_TRUE(ran.count(gtid)) << gtid << " never ran";
   EXPECT_GT(sched_.slices_ended(), 6u);
@@ -60,16 +60,18 @@ TEST_F(CentralizedSlicingTest, SixCpuBoundThreadsOnTwoCpusAllTakeTurns) {
 
 TEST_F(CentralizedSlicingTest, AThreadPastItsSliceGoesBehindTheWaitingOnes) {
   std::vector<uint64_t> t;
-  for (int i = 0; i < 3; ++i) t.push_back(kernel_.Spawn());
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
   RunFor(absl::Microseconds(100));
   ASSERT_EQ(kernel_.running_gtid(2), t[0]);
   ASSERT_EQ(kernel_.running_gtid(3), t[1]);
-  // Both slices end together: t[2] takes CPU 2, then t[0], at the back
-  // behind nobody, takes CPU 3, and t[1] waits.
-  RunFor(kDefaultSlice + absl::Microseconds(200));
-  EXPECT_EQ(kernel_.running_gtid(2), t[2]);
+  ASSERT_EQ(kernel_.running_gtid(1), t[2]) << "lent: the others are busy";
+  // The three slices end together: t[3] takes CPU 2, then t[0], at the
+  // back behind nobody, takes CPU 3, t[1] the global CPU, and t[2] waits.
+  RunFor(kDefaultSlice + absl::Microseconds(300));
+  EXPECT_EQ(kernel_.running_gtid(2), t[3]);
   EXPECT_EQ(kernel_.running_gtid(3), t[0]);
-  EXPECT_TRUE(kernel_.runnable(t[1]));
+  EXPECT_EQ(kernel_.running_gtid(1), t[1]);
+  EXPECT_TRUE(kernel_.runnable(t[2]));
   EXPECT_EQ(sched_.queued(), 1u);
 }
 
@@ -84,11 +86,39 @@ TEST_F(CentralizedSlicingTest, AThreadAloneKeepsItsCpu) {
   EXPECT_EQ(kernel_.latches(), latches);
 }
 
-TEST_F(CentralizedSlicingTest, TheGlobalAgentDoesNotSleepWhileThreadsWait) {
-  for (int i = 0; i < 3; ++i) kernel_.Spawn();
-  const int blocks = kernel_.blocks();
-  RunFor(absl::Milliseconds(3));  // 15 times the idle spin
-  EXPECT_EQ(kernel_.blocks(), blocks);
+TEST_F(CentralizedSlicingTest, TheGlobalAgentAsksForItsOwnCpusTicksOnly) {
+  EXPECT_TRUE(kernel_.ticks_enabled());
+  EXPECT_NE(kernel_.cpu_channel(1), -1);
+  EXPECT_EQ(kernel_.cpu_channel(2), -1) << "no CPU messages from CPU 2";
+  EXPECT_EQ(kernel_.cpu_channel(3), -1);
+}
+
+// Three threads, two other CPUs: the third runs on the global agent's own
+// CPU, which blocks in that commit; a tick of its CPU wakes it.
+TEST_F(CentralizedSlicingTest, WithEveryOtherCpuBusyTheGlobalCpuRunsAThread) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 3; ++i) t.push_back(kernel_.Spawn());
+  RunFor(absl::Microseconds(100));
+  EXPECT_EQ(kernel_.running_gtid(1), t[2]);
+  EXPECT_EQ(sched_.lent(), 1u);
+  const uint32_t barrier =
+      kernel_.words().Read(kernel_.agent_sw(1)).barrier;
+  kernel_.Tick(1);
+  EXPECT_NE(kernel_.words().Read(kernel_.agent_sw(1)).barrier, barrier)
+      << "the tick wakes the global agent";
+}
+
+// Sleeping with its CPU idle, it would see no tick, so no slice end.
+TEST_F(CentralizedSlicingTest, WhileThreadsWaitItSleepsOnlyLendingItsCpu) {
+  for (int i = 0; i < 5; ++i) kernel_.Spawn();
+  for (int i = 0; i < 30; ++i) {  // 15 times the idle spin
+    const int blocks = kernel_.blocks();
+    RunFor(absl::Microseconds(100));
+    if (kernel_.blocks() > blocks) {
+      EXPECT_NE(kernel_.running_gtid(1), 0u) << "asleep with its CPU idle";
+    }
+  }
+  EXPECT_GT(sched_.lent(), 0u);
 }
 
 TEST_F(CentralizedSlicingTest, AnIdleGlobalAgentStillSleeps) {

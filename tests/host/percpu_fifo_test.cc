@@ -93,6 +93,32 @@ TEST_F(PerCpuFifoTest, AThreadWokenBehindItsWakerRunsHereWhenTheWakerBlocks) {
   EXPECT_EQ(sched_.steals(), 0u);
 }
 
+TEST_F(PerCpuFifoTest, AForkedChildRunsOnItsParentsCpuWhenTheParentWaits) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t parent = kernel_.Spawn();
+  Round(1);
+  const uint64_t other = kernel_.Spawn();
+  Round(1);
+  Advance(absl::Milliseconds(1));
+  kernel_.Tick(1);
+  Round(1);
+  Round(2);  // the parent (or the other thread) moved to CPU 2
+  Round(3);
+  const uint64_t on2 = kernel_.running_gtid(2);
+  ASSERT_TRUE(on2 == parent || on2 == other);
+  const uint64_t child = kernel_.Fork(2);  // NEW comes to the home CPU 1
+  Round(1);
+  EXPECT_EQ(sched_.queued(2), 1) << "the child waits on its parent's CPU";
+  kernel_.Block(on2);  // the parent waits for its child
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(child), 2);
+  // Its messages come to CPU 2 now.
+  kernel_.Block(child);
+  Round(2);
+  EXPECT_FALSE(kernel_.runnable(child));
+  EXPECT_EQ(kernel_.running_gtid(2), 0u);
+}
+
 TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   RoundAll();  // every agent goes to sleep idle
   const uint64_t a = kernel_.Spawn();

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
 namespace ghost::fifo {
 
 namespace {
@@ -53,7 +56,22 @@ absl::Status CentralizedFifoScheduler::Init() {
   if (!ch.ok()) return ch.status();
   channel_ = *ch;
   const int wake[] = {global_cpu()};
-  return kernel().SetChannelWakeup(*channel_, wake);
+  if (absl::Status s = kernel().SetChannelWakeup(*channel_, wake); !s.ok()) {
+    return s;
+  }
+  if (!slices_.enabled()) return absl::OkStatus();
+  // Ticks: the global CPU's come to the global agent (they time its
+  // slices while it lends its CPU). A CPU without a queue of its own
+  // sends no CPU messages; one that was global and is not any more sends
+  // them to a queue nobody waits for (RouteTicks).
+  ch = kernel().CreateChannel(64, /*make_default=*/false);
+  if (!ch.ok()) return ch.status();
+  cpu_sink_ = *ch;
+  if (const int err = kernel().SetCpuChannel(global_cpu(), *channel_)) {
+    return absl::ErrnoToStatus(
+        err, absl::StrCat("CPU messages of CPU ", global_cpu(), " to a queue"));
+  }
+  return kernel().EnableTicks();
 }
 
 void CentralizedFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
@@ -164,6 +182,7 @@ int CentralizedFifoScheduler::HandOffGlobalRole() {
     to = others.front();
   }
   if (to < 0) return -1;
+  RouteTicks(from, to);
   const int wake[] = {to};
   (void)kernel().SetChannelWakeup(*channel_, wake);
   // The new global agent reads our state after this (acquire/release).
@@ -182,6 +201,9 @@ void CentralizedFifoScheduler::Round(int cpu) {
   }
   ghost_msg msg;
   bool work = false;
+  // Ticks of former global CPUs: not needed.
+  while (cpu_sink_ != nullptr && cpu_sink_->Pop(&msg)) {
+  }
   while (channel_->Pop(&msg)) {
     Dispatch(msg, cpu);
     work = true;
@@ -193,6 +215,8 @@ void CentralizedFifoScheduler::Round(int cpu) {
   }
   const int64_t now = options_.clock();
   if (Schedule(now)) work = true;
+  // Every other CPU is busy and threads still wait: run one here too.
+  if (LendGlobalCpu(self, barrier, now)) return;
   if (work) {
     last_work_ns_ = now;
   } else if (MaySleep() && now - last_work_ns_ >

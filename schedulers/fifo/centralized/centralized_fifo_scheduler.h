@@ -12,8 +12,13 @@
 //
 // A thread that has run for its `slice` while others wait is preempted
 // (latching the next one takes its CPU; it goes to the back). The global
-// agent times slices with its own clock, so it keeps spinning while
-// threads wait: blocked, it would see no slice end.
+// agent times slices with its own clock, so it never sleeps while threads
+// wait: it spins, or, when every other CPU is busy and threads still
+// wait, it lends its own CPU to the head of the queue (a commit to itself
+// that blocks) and is woken by its CPU's ticks (deliver_ticks: CPU_TICK on
+// its queue, every tick while that thread runs), by any message, or by
+// the thread leaving. So all the enclave's CPUs run threads when there
+// are enough of them, and the slices are checked at every tick.
 //
 //   CentralizedFifoScheduler sched(kernel, cpus, {.topology = &topo});
 //   sched.Init();
@@ -81,6 +86,8 @@ class CentralizedFifoScheduler final : public Policy {
   uint64_t current_on(int cpu) const;
   // Threads sent to the back because their slice was over.
   uint64_t slices_ended() const { return slices_ended_; }
+  // Times the global agent ran a thread on its own CPU.
+  uint64_t lent() const { return lent_; }
 
  protected:
   void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
@@ -114,6 +121,8 @@ class CentralizedFifoScheduler final : public Policy {
   // Slices (centralized_slicing.cc).
   bool SliceEnds(const Cpu& c, int64_t now);
   bool MaySleep() const;
+  bool LendGlobalCpu(Cpu& self, uint32_t barrier, int64_t now);
+  void RouteTicks(int from, int to);
   bool CpuWanted(const Cpu& self);
 
   TaskTable table_;
@@ -122,7 +131,11 @@ class CentralizedFifoScheduler final : public Policy {
   Options options_;
   TimeSlice slices_;
   uint64_t slices_ended_ = 0;
+  uint64_t lent_ = 0;
   Channel* channel_ = nullptr;
+  // CPU messages of the CPUs that are not the global one: none of them
+  // wakes anybody (only the global CPU's ticks are needed).
+  Channel* cpu_sink_ = nullptr;
   RunQueue rq_;
   TxnBatch batch_;
   std::vector<Task*> pending_;  // by batch position

@@ -3,6 +3,8 @@
 // of the policy is in centralized_fifo_scheduler.cc.
 #include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
 
+#include "lib/agent/txn.h"
+
 namespace ghost::fifo {
 
 // Whether the thread on `c` has had its slice and may be displaced (the
@@ -22,6 +24,67 @@ bool CentralizedFifoScheduler::SliceEnds(const Cpu& c, int64_t now) {
 // and no message would come for that.
 bool CentralizedFifoScheduler::MaySleep() const {
   return !slices_.enabled() || rq_.empty();
+}
+
+// After Schedule() filled every CPU it could: if threads still wait, the
+// global agent runs the head of the queue on its own CPU and blocks (one
+// commit with GHOST_COMMIT_F_BLOCK). It wakes at the next tick of its CPU
+// (the ticks of the global CPU come to its queue), at any message, or when
+// the thread leaves the CPU; waking, it takes the CPU back (the thread is
+// PREEMPTED and resumes its turn, here or elsewhere, in the next rounds).
+// Returns whether it lent the CPU (and has been woken since).
+bool CentralizedFifoScheduler::LendGlobalCpu(Cpu& self, uint32_t barrier,
+                                             int64_t now) {
+  if (cpu_sink_ == nullptr || rq_.empty() || !self.available) return false;
+  // The thread lent last time still holds the CPU (the agent was woken
+  // without taking it from the thread, or it has not started): it keeps
+  // its turn until its slice ends.
+  if (self.current != nullptr && !SliceEnds(self, now)) {
+    (void)kernel().BlockAgent(barrier);  // ESTALE: look again
+    return true;
+  }
+  Task* t = rq_.PopFirst([cpu = self.cpu](Task* t) { return t->AllowedOn(cpu); });
+  if (t == nullptr) return false;
+  const RunRequest req = {.cpu = self.cpu,
+                          .gtid = t->gtid,
+                          .task_barrier = t->seq,
+                          .agent_barrier = barrier,
+                          .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK |
+                                       GHOST_RUN_F_WAKE_ON_YIELD |
+                                       GHOST_RUN_F_WAKE_ON_PREEMPT};
+  txns_.calls.fetch_add(1, std::memory_order_relaxed);
+  const int32_t result = CommitOne(kernel(), req, GHOST_COMMIT_F_BLOCK);
+  txns_.Count(result);
+  if (result == GHOST_TXN_COMPLETE) {
+    ++lent_;
+    LeaveCpus(*t);
+    self.current = t;
+    t->state = TaskState::kRunning;
+    t->cpu = self.cpu;
+    t->run_start_ns = now;
+    slices_.Begin(*t, now);
+    last_work_ns_ = now;
+    return true;
+  }
+  switch (OnCommitFailed(*t, self.cpu, result)) {
+    case Retry::kFront:
+      Enqueue(*t, true);
+      break;
+    case Retry::kBack:
+      Enqueue(*t, false);
+      break;
+    case Retry::kDrop:
+      break;
+  }
+  return false;
+}
+
+// The global role moves from `from` to `to`: so do the ticks that time
+// the slices while it lends its CPU.
+void CentralizedFifoScheduler::RouteTicks(int from, int to) {
+  if (cpu_sink_ == nullptr) return;
+  (void)kernel().SetCpuChannel(to, *channel_);
+  (void)kernel().SetCpuChannel(from, *cpu_sink_);
 }
 
 }  // namespace ghost::fifo

@@ -140,8 +140,42 @@ void PerCpuFifoScheduler::LeaveCpu(Cpu& c, Task& t) {
 }
 
 // Callbacks run in Drain(), with the dispatching CPU's lock held.
-void PerCpuFifoScheduler::TaskNew(Task& t, const ghost_msg&, int agent_cpu) {
-  if (t.state == TaskState::kRunnable) Enqueue(CpuOf(agent_cpu), t, false);
+void PerCpuFifoScheduler::TaskNew(Task& t, const ghost_msg& msg,
+                                  int agent_cpu) {
+  if (t.state != TaskState::kRunnable) return;
+  Cpu& home = CpuOf(agent_cpu);
+  if ((msg.flags & GHOST_MSG_F_FORKED) && StartWithParent(t, msg.cpu, home)) {
+    return;
+  }
+  Enqueue(home, t, false);
+}
+
+// A child born in the enclave (msg.cpu: its parent's CPU, where the kernel
+// queued it) waits on its parent's CPU rather than on the home CPU that
+// heard of it: a parent that forks or creates a thread and then waits
+// for it lets it run right there, with no cross-CPU wakeup either way (a
+// parent that goes on running gets a helper after help_delay). With
+// `home`'s lock held; false if the child stays home (that CPU is home,
+// not ours, busy being locked, or the child has news already).
+bool PerCpuFifoScheduler::StartWithParent(Task& t, int cpu, Cpu& home) {
+  if (cpu < 0 || cpu >= static_cast<int>(index_.size()) || index_[cpu] < 0 ||
+      cpu == home.cpu || !t.AllowedOn(cpu)) {
+    return false;
+  }
+  Cpu& there = CpuOf(cpu);
+  // Two agents each holding their own lock must not wait for the other's.
+  if (!there.lock.TryLock()) return false;
+  bool placed = false, wake = false;
+  // Its messages go there from now on, if it has none after its NEW.
+  if (kernel().Associate(*there.channel, t.gtid, t.seq) == 0) {
+    t.owner = cpu;
+    Enqueue(there, t, false);
+    wake = there.idle.exchange(false, std::memory_order_relaxed);
+    placed = true;
+  }
+  there.lock.Unlock();
+  if (wake) (void)kernel().PingAgent(cpu);
+  return placed;
 }
 
 void PerCpuFifoScheduler::TaskWakeup(Task& t, int agent_cpu) {

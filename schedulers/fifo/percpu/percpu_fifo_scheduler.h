@@ -4,7 +4,8 @@
 //
 // Routing: each CPU has a message queue that wakes its agent; the first
 // CPU's queue is the enclave default, so new threads (and threads found at
-// start-up) land there. A thread's messages go to the queue of the CPU
+// start-up) land there; a child born in the enclave is then handed to its
+// parent's CPU. A thread's messages go to the queue of the CPU
 // that owns it; stealing re-associates the thread with the thief's queue,
 // which the kernel allows only if the thief has seen every message of the
 // thread (its barrier), so ownership never splits a message stream.
@@ -143,6 +144,7 @@ class PerCpuFifoScheduler final : public Policy {
   Task* PopRunnable(Cpu& c);
   void PublishHead(Cpu& c);
   void LeaveCpu(Cpu& c, Task& t);
+  bool StartWithParent(Task& t, int cpu, Cpu& home);
   void Drain(Cpu& c);
   // A thread queued on another CPU before `queued_before` that may run on
   // `thief`, now owned by it; nullptr if none.

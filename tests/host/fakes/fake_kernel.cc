@@ -175,6 +175,18 @@ uint64_t FakeKernel::Spawn(bool runnable, bool on_cpu, int cpu) {
   return gtid;
 }
 
+uint64_t FakeKernel::Fork(int parent_cpu) {
+  const uint64_t gtid = kFirstGtid + threads_.size();
+  threads_.push_back(Thread{.sw_index = AllocWord()});
+  Thread& t = T(gtid);
+  t.state = ThreadState::kRunnable;
+  t.cpu = parent_cpu;
+  ++live_;
+  Produce(gtid, GHOST_MSG_NEW, GHOST_MSG_F_FORKED | GHOST_MSG_F_RUNNABLE,
+          parent_cpu);
+  return gtid;
+}
+
 void FakeKernel::LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag) {
   if (t.cpu >= 0 && running_[t.cpu] == gtid) {
     running_[t.cpu] = 0;

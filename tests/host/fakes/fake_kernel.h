@@ -74,6 +74,9 @@ class FakeKernel final : public KernelInterface {
 
   // Scripted thread events. Spawn returns the new thread's gtid.
   uint64_t Spawn(bool runnable = true, bool on_cpu = false, int cpu = -1);
+  // A child forked by a ghost thread running on `parent_cpu`: NEW with
+  // FORKED, runnable, on `parent_cpu`'s queue.
+  uint64_t Fork(int parent_cpu);
   void Wake(uint64_t gtid);
   void Block(uint64_t gtid);    // must be running
   void Yield(uint64_t gtid);    // must be running
