@@ -6,7 +6,7 @@ mutex-and-yield loop, a pipe ping-pong, two CPU-bound threads per CPU)
 does a fixed amount of work: under CFS pinned to the enclave's CPUs
 (taskset), then inside an enclave on those CPUs under `ghost_agent
 --policy=fifo_percpu` and `--policy=fifo_centralized`, with their default
-options. Every combination runs --repeat times, interleaved (all
+options and a 2 s watchdog. Every combination runs --repeat times, interleaved (all
 workloads under one scheduler, then the next), and the table gives the
 median wall times and ghost / CFS ratios of the medians. A run that the
 kernel's watchdog cut short (it destroyed the enclave) is counted as a
@@ -23,8 +23,14 @@ WORKLOADS = [
     ("threads", "{n}", 400),
     ("yield", "2*{n}", 20000),
     ("pipe", "2", 1000),
-    ("oversub", "2*{n}", 15000),
+    ("oversub", "2*{n}", 30000),
 ]
+
+# The workloads' enclaves have a 2 s watchdog, a fifth of the default: a
+# scheduler that leaves a runnable thread waiting for seconds (one that
+# never takes the CPU from a thread that does not block) is caught by a
+# run of a few seconds, as a trip in the table.
+WATCHDOG_MS = 2000
 
 POLICIES = ["fifo_percpu", "fifo_centralized"]
 
@@ -50,7 +56,10 @@ start_agent() {
     > $LOGS/agent-$1-$rep-$2.log 2>&1 &
   agent=$!
   for i in $(seq 300); do
-    [ "$(cat $G/enclave_$E/agent_online 2>/dev/null)" = "$NCPU" ] && return 0
+    if [ "$(cat $G/enclave_$E/agent_online 2>/dev/null)" = "$NCPU" ]; then
+      echo __WATCHDOG__ > $G/enclave_$E/runnable_timeout
+      return 0
+    fi
     sleep 0.1
   done
   echo "workloads: the $1 agent did not come up:"
@@ -94,7 +103,7 @@ run() {
   echo "$rep $sched $name $secs $status" >> $RES
 }
 
-echo "workloads: $NCPU enclave CPUs ($CPUS), $REPEAT rounds"
+echo "workloads: $NCPU enclave CPUs ($CPUS), $REPEAT rounds, watchdog __WATCHDOG__ ms"
 for rep in $(seq $REPEAT); do
   echo "-- round $rep: CFS (taskset -c $CPUS)"
 __CFS_RUNS__
@@ -156,4 +165,5 @@ def script(*, smp, repeat=3, limit=120, names=None, policies=None,
             .replace("__LIMIT__", str(limit))
             .replace("__POLICIES__", " ".join(policies or POLICIES))
             .replace("__CFS_RUNS__", cfs)
-            .replace("__GHOST_RUNS__", ghost))
+            .replace("__GHOST_RUNS__", ghost)
+            .replace("__WATCHDOG__", str(WATCHDOG_MS)))
