@@ -66,26 +66,24 @@ TEST_F(CentralizedFifoTest, OneCommitFillsEveryFreeCpu) {
   EXPECT_EQ(kernel_.cpu_of(c), 3);
 }
 
-TEST_F(CentralizedFifoTest, TheGlobalCpuRunsNoThreadWhileAnotherCpuIsFree) {
-  for (int i = 0; i < 3; ++i) kernel_.Spawn();
+// No time passes here, so the global agent never lends its CPU (it does
+// once threads have waited: centralized_slicing_test.cc).
+TEST_F(CentralizedFifoTest, TheGlobalCpuRunsNoThread) {
+  for (int i = 0; i < 5; ++i) kernel_.Spawn();
   GlobalRound();
   EXPECT_EQ(kernel_.running_gtid(0), 0u);
-  EXPECT_EQ(sched_.queued(), 0u);
+  EXPECT_EQ(sched_.queued(), 2u);
 }
-
-// (With every other CPU busy it runs one: centralized_slicing_test.cc.)
 
 TEST_F(CentralizedFifoTest, ACpuFreedByABlockRunsTheNextThread) {
   std::vector<uint64_t> t;
-  // Three on CPUs 1-3, one on the global CPU 0 (lent), one waits.
-  for (int i = 0; i < 5; ++i) t.push_back(kernel_.Spawn());
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
   GlobalRound();
-  ASSERT_EQ(kernel_.running_gtid(0), t[3]);
   const uint64_t on2 = kernel_.running_gtid(2);
   kernel_.Block(on2);
   GlobalRound();
-  EXPECT_EQ(kernel_.running_gtid(2), t[4]);
-  EXPECT_EQ(sched_.current_on(2), t[4]);
+  EXPECT_EQ(kernel_.running_gtid(2), t[3]);
+  EXPECT_EQ(sched_.current_on(2), t[3]);
   kernel_.Wake(on2);
   GlobalRound();
   EXPECT_EQ(sched_.queued(), 1u) << "every CPU is busy: it waits";
@@ -117,7 +115,7 @@ TEST_F(CentralizedFifoTest, EveryAgentFindsItselfDetachedOnceTheEnclaveIsGone) {
 }
 
 TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
-  for (int i = 0; i < 3; ++i) kernel_.Spawn();
+  for (int i = 0; i < 4; ++i) kernel_.Spawn();
   GlobalRound();
   const int to = sched_.HandOffGlobalRole();
   EXPECT_EQ(to, 1);
@@ -133,13 +131,13 @@ TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
 class CentralizedSliceTest : public CentralizedFifoTest {
  protected:
   CentralizedSliceTest()
-      : CentralizedFifoTest({.slice = absl::Milliseconds(2)}) {}
+      : CentralizedFifoTest({.slice = absl::Milliseconds(2),
+                             .lend_delay = absl::InfiniteDuration()}) {}
 };
 
 TEST_F(CentralizedSliceTest, AThreadPastItsSliceMakesWayForAWaitingOne) {
   std::vector<uint64_t> t;
-  // t[0..2] on CPUs 1-3, t[3] on the global CPU 0 (lent), t[4] waits.
-  for (int i = 0; i < 5; ++i) t.push_back(kernel_.Spawn());
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
   GlobalRound();
   ASSERT_EQ(kernel_.running_gtid(1), t[0]);
   fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(1));
@@ -147,12 +145,12 @@ TEST_F(CentralizedSliceTest, AThreadPastItsSliceMakesWayForAWaitingOne) {
   EXPECT_EQ(kernel_.running_gtid(1), t[0]) << "within its slice";
   fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(2));
   GlobalRound();
-  EXPECT_EQ(kernel_.running_gtid(1), t[4]);
+  EXPECT_EQ(kernel_.running_gtid(1), t[3]);
   // t[0]'s PREEMPTED puts it at the back; t[1] on CPU 2 is past its
   // slice too, so t[0] takes its turn there.
   GlobalRound();
   EXPECT_EQ(kernel_.running_gtid(2), t[0]);
-  EXPECT_EQ(kernel_.running_gtid(1), t[4]) << "t[4] is within its slice";
+  EXPECT_EQ(kernel_.running_gtid(1), t[3]) << "t[3] is within its slice";
 }
 
 // The role goes to the SMT sibling first (fake sysfs: cores {0,2} {1,3}).

@@ -89,6 +89,7 @@ uint64_t CentralizedFifoScheduler::current_on(int cpu) const {
 
 void CentralizedFifoScheduler::Enqueue(Task& t, bool front) {
   if (t.queued()) return;
+  t.queued_ns = options_.clock();
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 

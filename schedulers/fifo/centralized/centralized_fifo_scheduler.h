@@ -54,6 +54,11 @@ class CentralizedFifoScheduler final : public Policy {
     // How long a thread runs while others wait (zero: until it blocks).
     absl::Duration slice = kDefaultSlice;
     absl::Duration idle_spin = absl::Microseconds(200);
+    // How long the head of the queue must have waited with every other CPU
+    // busy before the global agent lends it its own CPU (a moment's
+    // backlog clears faster with the agent spinning: lent, its CPU must be
+    // taken back for every message).
+    absl::Duration lend_delay = absl::Milliseconds(1);
     const Topology* topology = nullptr;  // for moving the role
     uint32_t queue_size = 4096;
     // CLOCK_MONOTONIC ns; tests pass a fake clock.

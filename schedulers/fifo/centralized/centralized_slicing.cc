@@ -26,7 +26,8 @@ bool CentralizedFifoScheduler::MaySleep() const {
   return !slices_.enabled() || rq_.empty();
 }
 
-// After Schedule() filled every CPU it could: if threads still wait, the
+// After Schedule() filled every CPU it could: if threads still wait (the
+// head for lend_delay at least), the
 // global agent runs the head of the queue on its own CPU and blocks (one
 // commit with GHOST_COMMIT_F_BLOCK). It wakes at the next tick of its CPU
 // (the ticks of the global CPU come to its queue), at any message, or when
@@ -42,6 +43,10 @@ bool CentralizedFifoScheduler::LendGlobalCpu(Cpu& self, uint32_t barrier,
   if (self.current != nullptr && !SliceEnds(self, now)) {
     (void)kernel().BlockAgent(barrier);  // ESTALE: look again
     return true;
+  }
+  if (now - rq_.front()->queued_ns <
+      absl::ToInt64Nanoseconds(options_.lend_delay)) {
+    return false;
   }
   Task* t = rq_.PopFirst([cpu = self.cpu](Task* t) { return t->AllowedOn(cpu); });
   if (t == nullptr) return false;
