@@ -152,9 +152,11 @@ void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
   }
 }
 
+// A higher class took `cpu`. The global CPU's own CPU_BUSY moves no role:
+// it comes when that task got the CPU while the agent slept or lent it,
+// and the agent, woken, outranks the task (then CPU_WANTED moves it).
 void CentralizedFifoScheduler::CpuBusy(int cpu, int) {
   if (Cpu* c = CpuOf(cpu)) c->available = false;
-  if (cpu == global_cpu()) HandOffGlobalRole();
 }
 
 void CentralizedFifoScheduler::CpuAvailable(int cpu, int) {
@@ -205,10 +207,13 @@ void CentralizedFifoScheduler::Round(int cpu) {
   // Ticks of former global CPUs: not needed.
   while (cpu_sink_ != nullptr && cpu_sink_->Pop(&msg)) {
   }
-  while (channel_->Pop(&msg)) {
+  // The queue has one reader: once the role moved (a callback handed it
+  // off), the next message is the new global agent's.
+  while (cpu == global_cpu() && channel_->Pop(&msg)) {
     Dispatch(msg, cpu);
     work = true;
   }
+  if (cpu != global_cpu()) return;
   if (channel_->TakeOverflow()) Resync(-1, /*adopt_unknown=*/true, nullptr);
   if (CpuWanted(self)) {
     HandOffGlobalRole();
