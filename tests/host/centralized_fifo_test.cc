@@ -30,6 +30,9 @@ class CentralizedFifoTest : public ::testing::Test {
       CentralizedFifoScheduler::Options o) {
     o.clock = [] { return fake_now; };
     o.queue_size = 256;
+    // These cases are about the other CPUs: the global CPU is never lent
+    // here (centralized_slicing_test.cc lends it).
+    o.lend_delay = absl::InfiniteDuration();
     return o;
   }
 
@@ -66,8 +69,6 @@ TEST_F(CentralizedFifoTest, OneCommitFillsEveryFreeCpu) {
   EXPECT_EQ(kernel_.cpu_of(c), 3);
 }
 
-// No time passes here, so the global agent never lends its CPU (it does
-// once threads have waited: centralized_slicing_test.cc).
 TEST_F(CentralizedFifoTest, TheGlobalCpuRunsNoThread) {
   for (int i = 0; i < 5; ++i) kernel_.Spawn();
   GlobalRound();
@@ -131,8 +132,7 @@ TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
 class CentralizedSliceTest : public CentralizedFifoTest {
  protected:
   CentralizedSliceTest()
-      : CentralizedFifoTest({.slice = absl::Milliseconds(2),
-                             .lend_delay = absl::InfiniteDuration()}) {}
+      : CentralizedFifoTest({.slice = absl::Milliseconds(2)}) {}
 };
 
 TEST_F(CentralizedSliceTest, AThreadPastItsSliceMakesWayForAWaitingOne) {

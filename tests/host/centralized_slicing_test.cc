@@ -64,16 +64,14 @@ TEST_F(CentralizedSlicingTest, AThreadPastItsSliceGoesBehindTheWaitingOnes) {
   RunFor(absl::Microseconds(100));
   ASSERT_EQ(kernel_.running_gtid(2), t[0]);
   ASSERT_EQ(kernel_.running_gtid(3), t[1]);
-  RunFor(absl::Milliseconds(1));
-  ASSERT_EQ(kernel_.running_gtid(1), t[2])
-      << "lent: the others are busy and t[2] waited a millisecond";
-  // Both slices end together: t[3] takes CPU 2, then t[0], at the back
-  // behind nobody, takes CPU 3; t[1] waits, t[2] is within its slice.
-  RunFor(kDefaultSlice - absl::Milliseconds(1) + absl::Microseconds(300));
+  ASSERT_EQ(kernel_.running_gtid(1), t[2]) << "lent: the others are busy";
+  // The three slices end together: t[3] takes CPU 2, then t[0], at the
+  // back behind nobody, takes CPU 3, t[1] the global CPU, and t[2] waits.
+  RunFor(kDefaultSlice + absl::Microseconds(300));
   EXPECT_EQ(kernel_.running_gtid(2), t[3]);
   EXPECT_EQ(kernel_.running_gtid(3), t[0]);
-  EXPECT_EQ(kernel_.running_gtid(1), t[2]);
-  EXPECT_TRUE(kernel_.runnable(t[1]));
+  EXPECT_EQ(kernel_.running_gtid(1), t[1]);
+  EXPECT_TRUE(kernel_.runnable(t[2]));
   EXPECT_EQ(sched_.queued(), 1u);
 }
 
@@ -95,15 +93,12 @@ TEST_F(CentralizedSlicingTest, TheGlobalAgentAsksForItsOwnCpusTicksOnly) {
   EXPECT_EQ(kernel_.cpu_channel(3), -1);
 }
 
-// Three threads, two other CPUs: once the third has waited a millisecond
-// it runs on the global agent's own CPU, which blocks in that commit; a
-// tick of its CPU wakes it.
+// Three threads, two other CPUs: the third runs on the global agent's own
+// CPU, which blocks in that commit; a tick of its CPU wakes it.
 TEST_F(CentralizedSlicingTest, WithEveryOtherCpuBusyTheGlobalCpuRunsAThread) {
   std::vector<uint64_t> t;
   for (int i = 0; i < 3; ++i) t.push_back(kernel_.Spawn());
-  RunFor(absl::Microseconds(500));
-  EXPECT_EQ(kernel_.running_gtid(1), 0u) << "a moment's backlog: it spins";
-  RunFor(absl::Microseconds(600));
+  RunFor(absl::Microseconds(100));
   EXPECT_EQ(kernel_.running_gtid(1), t[2]);
   EXPECT_EQ(sched_.lent(), 1u);
   const uint32_t barrier =
@@ -124,6 +119,25 @@ TEST_F(CentralizedSlicingTest, WhileThreadsWaitItSleepsOnlyLendingItsCpu) {
     }
   }
   EXPECT_GT(sched_.lent(), 0u);
+}
+
+TEST_F(CentralizedSlicingTest, WithALendDelayAMomentsBacklogWaits) {
+  FakeKernel kernel({1, 2, 3});
+  int64_t now = 1000000000;
+  CentralizedFifoScheduler sched(
+      kernel, {1, 2, 3},
+      {.lend_delay = absl::Milliseconds(1), .queue_size = 64,
+       .clock = [&now] { return now; }});
+  ASSERT_TRUE(sched.Init().ok());
+  for (int cpu : {1, 2, 3}) sched.AgentAttached(cpu, *kernel.AttachAgent(cpu));
+  sched.AllAttached();
+  for (int i = 0; i < 3; ++i) kernel.Spawn();
+  kernel.SetCallerCpu(1);
+  sched.Round(1);
+  EXPECT_EQ(kernel.running_gtid(1), 0u) << "waited 0 ms";
+  now += absl::ToInt64Nanoseconds(absl::Milliseconds(1));
+  sched.Round(1);
+  EXPECT_NE(kernel.running_gtid(1), 0u) << "waited 1 ms";
 }
 
 TEST_F(CentralizedSlicingTest, AnIdleGlobalAgentStillSleeps) {
