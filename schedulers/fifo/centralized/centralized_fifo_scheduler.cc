@@ -23,7 +23,7 @@ int64_t MonotonicNs() {
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : Policy(kernel, table_),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
       options_(std::move(options)),
       slices_(options_.slice),
       batch_(kernel, static_cast<int>(cpus.size())),
@@ -87,36 +87,39 @@ uint64_t CentralizedFifoScheduler::current_on(int cpu) const {
   return i >= 0 && cpus_[i].current != nullptr ? cpus_[i].current->gtid : 0;
 }
 
-void CentralizedFifoScheduler::Enqueue(Task& t, bool front) {
+void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   if (t.queued()) return;
   t.queued_ns = options_.clock();
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 
-void CentralizedFifoScheduler::LeaveCpus(Task& t) {
+void CentralizedFifoScheduler::LeaveCpus(FifoTask& t) {
   for (Cpu& c : cpus_) {
     if (c.current == &t) c.current = nullptr;
   }
 }
 
-void CentralizedFifoScheduler::TaskNew(Task& t, const ghost_msg&, int) {
+void CentralizedFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&, int) {
   if (t.state == TaskState::kRunnable) Enqueue(t, false);
 }
 
-void CentralizedFifoScheduler::TaskWakeup(Task& t, int) { Enqueue(t, false); }
+void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
+  Enqueue(t, false);
+}
 
-void CentralizedFifoScheduler::TaskBlocked(Task& t, int) {
+void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
   slices_.End(t);
 }
 
-void CentralizedFifoScheduler::TaskYield(Task& t, int) {
+void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
   slices_.End(t);
   Enqueue(t, false);
 }
 
-void CentralizedFifoScheduler::TaskPreempted(Task& t, int) {
+void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
+                                             int) {
   LeaveCpus(t);
   // A thread that had its slice (we took the CPU for the next one) waits
   // its turn; one a higher class took the CPU from resumes first.
@@ -129,13 +132,13 @@ void CentralizedFifoScheduler::TaskPreempted(Task& t, int) {
   Enqueue(t, /*front=*/true);
 }
 
-void CentralizedFifoScheduler::TaskGone(Task& t, int) {
+void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
   LeaveCpus(t);
   slices_.End(t);
   rq_.Remove(&t);
 }
 
-void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
+void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
   slices_.End(t);
   bool latched_here = false;
   for (const Cpu& c : cpus_) latched_here |= c.current == &t;
@@ -152,15 +155,21 @@ void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
   }
 }
 
+void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
+                                                   const ghost_msg&, int) {
+  t.not_allowed.Clear();
+}
+
 // A higher class took `cpu`. The global CPU's own CPU_BUSY moves no role:
 // it comes when that task got the CPU while the agent slept or lent it,
 // and the agent, woken, outranks the task (then CPU_WANTED moves it).
-void CentralizedFifoScheduler::CpuBusy(int cpu, int) {
+void CentralizedFifoScheduler::CpuBusy(const ghost_msg& msg, int) {
+  const int cpu = msg.cpu;
   if (Cpu* c = CpuOf(cpu)) c->available = false;
 }
 
-void CentralizedFifoScheduler::CpuAvailable(int cpu, int) {
-  if (Cpu* c = CpuOf(cpu)) c->available = true;
+void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
+  if (Cpu* c = CpuOf(msg.cpu)) c->available = true;
 }
 
 bool CentralizedFifoScheduler::CpuWanted(const Cpu& self) {
@@ -241,7 +250,8 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
     if (rq_.empty()) break;
     if (c.cpu == global || !c.available) continue;
     if (c.current != nullptr && !SliceEnds(c, now)) continue;
-    Task* t = rq_.PopFirst([cpu = c.cpu](Task* t) { return t->AllowedOn(cpu); });
+    FifoTask* t =
+        rq_.PopFirst([cpu = c.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
     if (t == nullptr) continue;
     pending_[batch_.size()] = t;
     batch_.Add({.cpu = c.cpu, .gtid = t->gtid, .task_barrier = t->seq});
@@ -250,7 +260,7 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
   txns_.calls.fetch_add(1, std::memory_order_relaxed);
   (void)batch_.Commit();
   for (int i = 0; i < batch_.size(); ++i) {
-    Task& t = *pending_[i];
+    FifoTask& t = *pending_[i];
     const int cpu = batch_.request(i).cpu;
     const int32_t result = batch_.result(i);
     txns_.Count(result);

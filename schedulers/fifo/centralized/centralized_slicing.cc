@@ -13,7 +13,7 @@ namespace ghost::fifo {
 // or has not rescheduled) is replaced without a PREEMPTED (docs/abi.md),
 // and the thread would be lost, runnable, until the watchdog.
 bool CentralizedFifoScheduler::SliceEnds(const Cpu& c, int64_t now) {
-  const Task& cur = *c.current;
+  const FifoTask& cur = *c.current;
   if (!slices_.Over(cur, now)) return false;
   const StatusWord w = kernel().words().Read(cur.sw_index);
   return w.gtid == cur.gtid && (w.flags & GHOST_SW_F_ONCPU);
@@ -48,7 +48,8 @@ bool CentralizedFifoScheduler::LendGlobalCpu(Cpu& self, uint32_t barrier,
       absl::ToInt64Nanoseconds(options_.lend_delay)) {
     return false;
   }
-  Task* t = rq_.PopFirst([cpu = self.cpu](Task* t) { return t->AllowedOn(cpu); });
+  FifoTask* t =
+      rq_.PopFirst([cpu = self.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
   if (t == nullptr) return false;
   const RunRequest req = {.cpu = self.cpu,
                           .gtid = t->gtid,

@@ -12,18 +12,15 @@
 //   if (slices.Over(t, now) && others_wait) ...  // to the back, next one
 //   slices.End(t);                          // blocked, yielded, queued back
 //
-// Turns are kept by status word index (one slot per thread the enclave can
-// hold), so a policy's Task needs no field for them; each slot is touched
-// only by the agent thread that owns the task.
+// A turn's start is the task's own (FifoTask::turn_start_ns), touched only
+// by the agent thread that owns the task.
 #ifndef GHOST_SCHEDULERS_FIFO_COMMON_TIME_SLICE_H_
 #define GHOST_SCHEDULERS_FIFO_COMMON_TIME_SLICE_H_
 
 #include <cstdint>
-#include <vector>
 
 #include "absl/time/time.h"
-#include "lib/agent/task.h"
-#include "lib/agent/task_table.h"
+#include "schedulers/fifo/common/fifo_task.h"
 
 namespace ghost::fifo {
 
@@ -36,33 +33,30 @@ class TimeSlice {
  public:
   // A zero `slice` never ends a turn (run until it blocks or yields).
   explicit TimeSlice(absl::Duration slice)
-      : slice_ns_(absl::ToInt64Nanoseconds(slice)),
-        start_(TaskTable::kSlots, 0) {}
+      : slice_ns_(absl::ToInt64Nanoseconds(slice)) {}
 
   bool enabled() const { return slice_ns_ > 0; }
   int64_t slice_ns() const { return slice_ns_; }
 
   // `t` got a CPU at `now`: a turn begins unless it is resuming one.
-  void Begin(const Task& t, int64_t now) {
-    int64_t& s = start_[t.sw_index];
-    if (s == 0) s = now > 0 ? now : 1;
+  void Begin(FifoTask& t, int64_t now) const {
+    if (t.turn_start_ns == 0) t.turn_start_ns = now > 0 ? now : 1;
   }
 
   // Its turn is over (blocked, yielded, queued at the back, gone).
-  void End(const Task& t) { start_[t.sw_index] = 0; }
+  void End(FifoTask& t) const { t.turn_start_ns = 0; }
 
   // Whether `t` is in a turn (it lost its CPU only for a moment).
-  bool InTurn(const Task& t) const { return start_[t.sw_index] != 0; }
+  bool InTurn(const FifoTask& t) const { return t.turn_start_ns != 0; }
 
   // Whether `t` has had its slice: in a turn that began `slice` ago.
-  bool Over(const Task& t, int64_t now) const {
-    const int64_t s = start_[t.sw_index];
-    return enabled() && s != 0 && now - s >= slice_ns_;
+  bool Over(const FifoTask& t, int64_t now) const {
+    return enabled() && t.turn_start_ns != 0 &&
+           now - t.turn_start_ns >= slice_ns_;
   }
 
  private:
   const int64_t slice_ns_;
-  std::vector<int64_t> start_;  // by status word index; 0: not in a turn
 };
 
 }  // namespace ghost::fifo

@@ -10,6 +10,16 @@
 // which the kernel allows only if the thief has seen every message of the
 // thread (its barrier), so ownership never splits a message stream.
 //
+// A CPU runs one thread at a time until it blocks, yields or is preempted
+// (FIFO, no time slices); a thread preempted by a higher class or by its
+// agent goes back to the front. FIFO holds across CPUs too: an agent about
+// to run its own oldest thread takes instead another CPU's head that has
+// waited `steal_age` longer. Without that, a CPU held by a thread that
+// never blocks strands the threads queued behind it while the other CPUs
+// cycle through their own (the kernel's watchdog then ends the enclave). An
+// agent blocks in the kernel when its CPU is busy or it found nothing to run,
+// and is woken by its queue, by its thread leaving the CPU (run flags), or by a
+// ping from a CPU that has more runnable threads than it can run.
 // A CPU runs one thread at a time until it blocks, yields, or has run for
 // its `slice` while other threads wait (time_slice.h): then it goes to the
 // back and the next one runs. A thread that lost the CPU for a moment (its
@@ -50,14 +60,14 @@
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
 #include "lib/agent/scheduler.h"
-#include "lib/agent/task_table.h"
 #include "lib/util/spin_lock.h"
 #include "schedulers/fifo/common/commit_outcome.h"
+#include "schedulers/fifo/common/fifo_task.h"
 #include "schedulers/fifo/common/time_slice.h"
 
 namespace ghost::fifo {
 
-class PerCpuFifoScheduler final : public Policy {
+class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
  public:
   static constexpr uint32_t kQueueSize = 4096;
 
@@ -106,14 +116,15 @@ class PerCpuFifoScheduler final : public Policy {
   const std::vector<int>& cpus() const { return cpu_ids_; }
 
  protected:
-  void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskWakeup(Task& t, int agent_cpu) override;
-  void TaskBlocked(Task& t, int agent_cpu) override;
-  void TaskYield(Task& t, int agent_cpu) override;
-  void TaskPreempted(Task& t, int agent_cpu) override;
-  void TaskGone(Task& t, int agent_cpu) override;
-  void TaskDiscovered(Task& t, TaskState before, int agent_cpu) override;
-  void TaskAffinityChanged(Task& t, int agent_cpu) override;
+  void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskWakeup(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskBlocked(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskYield(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskPreempted(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskGone(FifoTask& t, const ghost_msg* msg, int agent_cpu) override;
+  void TaskDiscovered(FifoTask& t, TaskState before, int agent_cpu) override;
+  void TaskAffinityChanged(FifoTask& t, const ghost_msg& msg,
+                           int agent_cpu) override;
 
  private:
   struct Cpu {
@@ -122,12 +133,12 @@ class PerCpuFifoScheduler final : public Policy {
     Channel* cpu_channel = nullptr;  // its CPU messages; wakes nobody
     uint32_t sw_index = 0;
     SpinLock lock;  // guards rq (thieves take it with TryLock)
-    RunQueue rq;
+    RunQueue<FifoTask> rq;
     std::atomic<int> nr_queued{0};
     // When the head of rq was queued (0: empty), for thieves to compare
     // without the lock; written under it.
     std::atomic<int64_t> head_since{0};
-    Task* current = nullptr;  // latched here; only this CPU's agent
+    FifoTask* current = nullptr;    // latched here; only this CPU's agent
     std::atomic<bool> idle{false};  // asleep with nothing to run
     // Its CPU messages go to `channel` (ticks wake the agent), not to
     // `cpu_channel`. Set by anyone (exchange first), cleared by its agent.
@@ -139,28 +150,27 @@ class PerCpuFifoScheduler final : public Policy {
   bool IsHome(const Cpu& c) const { return &c == cpus_.front().get(); }
 
   // `since`: when it started waiting (-1: now).
-  void Enqueue(Cpu& c, Task& t, bool front, int64_t since = -1);
-  void Dequeue(Cpu& c, Task& t);
-  Task* PopRunnable(Cpu& c);
+  void Enqueue(Cpu& c, FifoTask& t, bool front, int64_t since = -1);
+  void Dequeue(Cpu& c, FifoTask& t);
+  FifoTask* PopRunnable(Cpu& c);
   void PublishHead(Cpu& c);
-  void LeaveCpu(Cpu& c, Task& t);
-  bool StartWithParent(Task& t, int cpu, Cpu& home);
+  void LeaveCpu(Cpu& c, FifoTask& t);
+  bool StartWithParent(FifoTask& t, int cpu, Cpu& home);
   void Drain(Cpu& c);
   // A thread queued on another CPU before `queued_before` that may run on
   // `thief`, now owned by it; nullptr if none.
-  Task* Steal(Cpu& thief, int64_t queued_before);
-  Task* StealOlder(Cpu& thief, Task& mine);
+  FifoTask* Steal(Cpu& thief, int64_t queued_before);
+  FifoTask* StealOlder(Cpu& thief, FifoTask& mine);
   void WakeHelper(Cpu& busy);
-  void Run(Cpu& c, Task& t, uint32_t agent_barrier);
+  void Run(Cpu& c, FifoTask& t, uint32_t agent_barrier);
   // Time slices (percpu_slicing.cc).
-  Task* NextForCpu(Cpu& c, int64_t now, bool& steal_now);
+  FifoTask* NextForCpu(Cpu& c, int64_t now, bool& steal_now);
   bool AnyoneWaits() const;
-  bool HelpNow(const Cpu& c, const Task* next, int64_t head_waited) const;
+  bool HelpNow(const Cpu& c, const FifoTask* next, int64_t head_waited) const;
   void TicksWake(Cpu& c);
   void RouteTicks(Cpu& c, bool busy);
   void DrainCpuMessages(Cpu& c);
 
-  TaskTable table_;
   std::vector<int> cpu_ids_;
   std::vector<int> index_;  // CPU number -> cpus_ index
   std::vector<std::unique_ptr<Cpu>> cpus_;

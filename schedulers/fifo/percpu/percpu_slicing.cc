@@ -15,16 +15,16 @@ namespace ghost::fifo {
 // keeps it unless it has had its slice and another thread waits: then the
 // head of our queue takes over, or, with ours empty, `steal_now` says to
 // take a thread waiting on another CPU.
-Task* PerCpuFifoScheduler::NextForCpu(Cpu& c, int64_t now, bool& steal_now) {
+FifoTask* PerCpuFifoScheduler::NextForCpu(Cpu& c, int64_t now, bool& steal_now) {
   steal_now = false;
   if (c.current == nullptr) return PopRunnable(c);
-  Task& cur = *c.current;
+  FifoTask& cur = *c.current;
   if (!slices_.Over(cur, now)) return nullptr;
   // A latch that has not run yet is replaced without a word (docs/abi.md):
   // only a thread that is on the CPU may be displaced, or it would be lost.
   const StatusWord w = kernel().words().Read(cur.sw_index);
   if (w.gtid != cur.gtid || !(w.flags & GHOST_SW_F_ONCPU)) return nullptr;
-  if (Task* next = PopRunnable(c)) return next;
+  if (FifoTask* next = PopRunnable(c)) return next;
   steal_now = AnyoneWaits();
   return nullptr;
 }
@@ -38,7 +38,7 @@ Task* PerCpuFifoScheduler::NextForCpu(Cpu& c, int64_t now, bool& steal_now) {
 // waited `help_delay`; until then this CPU's ticks wake its agent to look
 // again (RouteTicks). Without ticks (no slices), and when nothing here
 // runs, at once.
-bool PerCpuFifoScheduler::HelpNow(const Cpu& c, const Task* next,
+bool PerCpuFifoScheduler::HelpNow(const Cpu& c, const FifoTask* next,
                                   int64_t head_waited) const {
   if (c.cpu_channel == nullptr) return true;
   if (next == nullptr && c.current == nullptr) return true;
