@@ -135,9 +135,12 @@ class CentralizedFarCpuTest : public ::testing::TestWithParam<int> {
   CentralizedFarCpuTest()
       : far_(GetParam()),
         kernel_({0, 1, far_}),
-        // The global CPU 0 is not lent: the refusals counted are far_'s.
+        // The global CPU 0 is not lent (the refusals counted are far_'s),
+        // and no time passes (no slice ends, however slow the host).
         sched_(kernel_, {0, 1, far_},
-               {.lend_delay = absl::InfiniteDuration(), .queue_size = 256}) {}
+               {.lend_delay = absl::InfiniteDuration(),
+                .queue_size = 256,
+                .clock = [] { return int64_t{1}; }}) {}
 
   void SetUp() override {
     ASSERT_TRUE(sched_.Init().ok());

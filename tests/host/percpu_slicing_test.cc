@@ -163,5 +163,33 @@ TEST_F(PerCpuSlicingTwoCpusTest, AThreadWaitingOnABusyCpuRunsWhenAnotherSliceEnd
   EXPECT_TRUE(kernel_.runnable(c));
 }
 
+// A parent on CPU 2 that keeps running (creating threads) while its
+// children are queued behind it: CPU 2's ticks wake its agent, and after
+// the help delay an idle CPU takes a child.
+TEST_F(PerCpuSlicingTwoCpusTest, ChildrenOfAParentThatKeepsRunningGetACpu) {
+  Round(1);
+  Round(2);  // both agents asleep, idle
+  const uint64_t parent = kernel_.Spawn();
+  Round(1);
+  const uint64_t other = kernel_.Spawn();
+  Round(1);
+  RunFor(1, absl::Milliseconds(1));  // CPU 2 is pinged and steals one
+  Round(2);
+  const uint64_t on2 = kernel_.running_gtid(2);
+  ASSERT_TRUE(on2 == parent || on2 == other);
+  RunFor(1, absl::Milliseconds(1));
+  RunFor(2, absl::Milliseconds(1));  // nobody waits: CPU 2's ticks sleep
+  ASSERT_FALSE(sched_.ticks_wake(2));
+  const uint64_t child = kernel_.Fork(2);
+  Round(1);  // the home CPU hears of it and queues it on CPU 2
+  EXPECT_EQ(sched_.queued(2), 1);
+  EXPECT_TRUE(sched_.ticks_wake(2)) << "CPU 2 must look again";
+  kernel_.Block(kernel_.running_gtid(1));  // CPU 1 is free now
+  Round(1);
+  RunFor(2, absl::Milliseconds(2));  // a tick of CPU 2: a helper is pinged
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(child), 1) << "CPU 1 took the waiting child";
+}
+
 }  // namespace
 }  // namespace ghost::fifo

@@ -163,6 +163,9 @@ bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
     return false;
   }
   Cpu& there = CpuOf(cpu);
+  // Without ticks nothing would wake that CPU's agent while the parent
+  // runs on: the child stays home, where helpers come at once.
+  if (there.cpu_channel == nullptr) return false;
   // Two agents each holding their own lock must not wait for the other's.
   if (!there.lock.TryLock()) return false;
   bool placed = false, wake = false;
@@ -174,7 +177,14 @@ bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
     placed = true;
   }
   there.lock.Unlock();
-  if (wake) (void)kernel().PingAgent(cpu);
+  if (wake) {
+    (void)kernel().PingAgent(cpu);
+  } else if (placed) {
+    // The parent runs on there: its agent must look again at its next
+    // tick, or a parent that keeps running (creating 200 threads) would
+    // hold its children queued behind it until it blocks.
+    TicksWake(there);
+  }
   return placed;
 }
 
