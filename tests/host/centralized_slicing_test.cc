@@ -140,6 +140,20 @@ TEST_F(CentralizedSlicingTest, WithALendDelayAMomentsBacklogWaits) {
   EXPECT_NE(kernel.running_gtid(1), 0u) << "waited 1 ms";
 }
 
+// A CPU that was global and was busy when the role left it gets no
+// CPU_AVAILABLE any more (its messages go nowhere now): it must not stay
+// "busy" for ever, or after a few hand-offs no CPU takes threads.
+TEST_F(CentralizedSlicingTest, AFormerGlobalCpuTakesThreadsAgain) {
+  ghost_msg busy{.type = GHOST_MSG_CPU_BUSY, .cpu = 1};
+  sched_.Dispatch(busy, 1);  // a kworker took the global CPU 1 for a moment
+  ASSERT_EQ(sched_.HandOffGlobalRole(), 2);
+  for (int i = 0; i < 2; ++i) kernel_.Spawn();
+  RunFor(absl::Microseconds(100));
+  EXPECT_NE(kernel_.running_gtid(1), 0u)
+      << "the former global CPU 1 runs a thread";
+  EXPECT_NE(kernel_.running_gtid(3), 0u);
+}
+
 TEST_F(CentralizedSlicingTest, AnIdleGlobalAgentStillSleeps) {
   const uint64_t a = kernel_.Spawn();
   RunFor(absl::Milliseconds(1));

@@ -87,10 +87,15 @@ bool CentralizedFifoScheduler::LendGlobalCpu(Cpu& self, uint32_t barrier,
 
 // The global role moves from `from` to `to`: so do the ticks that time
 // the slices while it lends its CPU.
+// `from` is then an ordinary CPU whose CPU messages nobody reads: its
+// CPU_AVAILABLE would never come, so it counts as available from now on
+// (a latch there waits behind a higher class anyway), as every CPU did
+// before the global CPU's messages were read.
 void CentralizedFifoScheduler::RouteTicks(int from, int to) {
   if (cpu_sink_ == nullptr) return;
   (void)kernel().SetCpuChannel(to, *channel_);
   (void)kernel().SetCpuChannel(from, *cpu_sink_);
+  if (Cpu* c = CpuOf(from)) c->available = true;
 }
 
 }  // namespace ghost::fifo
