@@ -6,7 +6,7 @@
 // The global agent spins while there is work and blocks in the kernel
 // after `idle_spin` without any (the queue wakes it). The other CPUs have
 // agents too, asleep: when a higher class wants the global agent's CPU
-// (ABI 2: GHOST_SW_F_CPU_WANTED or CPU_BUSY) the role moves to the nearest
+// (ABI 2: GHOST_SW_F_CPU_WANTED) the role moves to the nearest
 // of them — an SMT sibling, else a CPU on the same L3, else on the same
 // node — and the old CPU becomes one the agent schedules.
 //
