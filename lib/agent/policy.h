@@ -16,6 +16,7 @@
 #define GHOST_LIB_AGENT_POLICY_H_
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -74,7 +75,9 @@ using PolicyFor = SchedulerFor<T, Policy>;
 struct PolicyArgs {
   std::vector<int> cpus;  // the enclave's CPUs, ascending; one agent each
   const Topology* topology = nullptr;           // nullptr: sysfs did not say
-  absl::Duration slice = absl::ZeroDuration();  // zero: run until it blocks
+  // How long a thread may run while others wait: nullopt, the policy's
+  // default; zero, until it blocks or yields.
+  std::optional<absl::Duration> slice;
 };
 
 // Makes a policy for the enclave `kernel` reaches; an error says why the

@@ -30,6 +30,9 @@ class CentralizedFifoTest : public ::testing::Test {
       CentralizedFifoScheduler::Options o) {
     o.clock = [] { return fake_now; };
     o.queue_size = 256;
+    // These cases are about the other CPUs: the global CPU is never lent
+    // here (centralized_slicing_test.cc lends it).
+    o.lend_delay = absl::InfiniteDuration();
     return o;
   }
 
@@ -133,7 +136,12 @@ class CentralizedFarCpuTest : public ::testing::TestWithParam<int> {
   CentralizedFarCpuTest()
       : far_(GetParam()),
         kernel_({0, 1, far_}),
-        sched_(kernel_, {0, 1, far_}, {.queue_size = 256}) {}
+        // The global CPU 0 is not lent (the refusals counted are far_'s),
+        // and no time passes (no slice ends, however slow the host).
+        sched_(kernel_, {0, 1, far_},
+               {.lend_delay = absl::InfiniteDuration(),
+                .queue_size = 256,
+                .clock = [] { return int64_t{1}; }}) {}
 
   void SetUp() override {
     ASSERT_TRUE(sched_.Init().ok());

@@ -135,13 +135,28 @@ def parser():
                     "2..smp-1: --smp 8 adds a group commit of 6 CPUs in one "
                     "call (docs/benchmarks.md).")
     _add_flavour(p)
-    _add_vm(p, timeout=600)
+    _add_vm(p, timeout=1800)
     _add_no_deps(p)
     p.add_argument("--rounds", type=int, default=2000,
                    help="rounds per measurement (default 2000)")
     p.add_argument("--bench-args", default="",
                    help="more flags for ghost_microbench, e.g. "
                         "'--wait_limit_ms=2000' (docs/benchmarks.md)")
+    p.add_argument("--no-microbench", dest="microbench",
+                   action="store_false",
+                   help="only the workloads")
+    p.add_argument("--workloads", default="all",
+                   help="comma-separated workloads to time under CFS and "
+                        "each agent (fork,exec,threads,yield,pipe,oversub), "
+                        "'all' (default) or 'none'")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="rounds of the workloads; the table gives medians "
+                        "(default 3)")
+    p.add_argument("--policies", default="",
+                   help="agents to time the workloads under (default "
+                        "fifo_percpu,fifo_centralized)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiply every workload's units by this")
     p.set_defaults(func=testrun.run_bench)
 
     p = labsub.add_parser(

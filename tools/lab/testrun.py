@@ -10,7 +10,8 @@ demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
 import subprocess
 import time
 
-from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests
+from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests,
+                 workload_bench)
 from lab.progress import LabError, say, step
 from lab.tally import Tally
 
@@ -19,7 +20,8 @@ VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
                "//agents/agent_fifo:agent_fifo",
                "//agents/ghost_agent:ghost_agent",
                "//experiments/rocksdb:rocksdb_bench",
-               "//experiments/antagonist:antagonist"]
+               "//experiments/antagonist:antagonist",
+               "//experiments/workloads:ghost_workloads"]
 
 
 def install_deps():
@@ -293,7 +295,8 @@ def run_demo(args):
 
 
 def run_bench(args):
-    """Boots the lab and runs the microbenchmarks against CFS (one boot)."""
+    """Boots the lab and runs the microbenchmarks and the workloads against
+    CFS (one boot)."""
     if not args.no_deps:
         install_deps()
     bazel.build_vm(VM_BINARIES)
@@ -301,8 +304,19 @@ def run_bench(args):
     initrd = build_initramfs(args.flavour)
     step(f"bench: ghost vs CFS on the {args.flavour} kernel "
          f"(-smp {args.smp}); ratios matter, absolute times do not")
-    command = (f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
-               f"--json=/host/microbench.json {args.bench_args}")
+    parts = []
+    if args.microbench:
+        parts.append(f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
+                     f"--json=/host/microbench.json {args.bench_args}")
+    if args.workloads != "none":
+        names = None if args.workloads == "all" else args.workloads.split(",")
+        parts.append(workload_bench.script(
+            smp=args.smp, repeat=args.repeat, names=names,
+            policies=args.policies.split(",") if args.policies else None,
+            scale=args.scale))
+    # The workloads run even if a microbenchmark failed (exit 1).
+    command = "\n".join(f"( {p}\n) || bench_failed=1" for p in parts)
+    command = f"bench_failed=0\n{command}\nexit $bench_failed"
     run_dir = paths.OUT / "vm" / "bench"
     result = qemu.run(image, initrd, command, run_dir, smp=args.smp,
                       memory=args.memory, timeout=args.timeout)
@@ -313,4 +327,6 @@ def run_bench(args):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(produced.read_text())
         say(f"results: {target}")
+    if (run_dir / "share" / "workloads").exists():
+        say(f"workload logs: {run_dir / 'share' / 'workloads'}")
     return rc

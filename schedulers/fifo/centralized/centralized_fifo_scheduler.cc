@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "schedulers/fifo/centralized/idle_cpu_choice.h"
 
 namespace ghost::fifo {
@@ -24,6 +26,7 @@ CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    Options options)
     : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
       options_(std::move(options)),
+      slices_(options_.slice),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
       global_(cpus.front()) {
@@ -43,9 +46,10 @@ absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
     return absl::InvalidArgumentError(
         "fifo_centralized needs at least one CPU");
   }
-  return std::make_unique<CentralizedFifoScheduler>(
-      kernel, args.cpus,
-      Options{.slice = args.slice, .topology = args.topology});
+  Options options{.topology = args.topology};
+  if (args.slice.has_value()) options.slice = *args.slice;
+  return std::make_unique<CentralizedFifoScheduler>(kernel, args.cpus,
+                                                    std::move(options));
 }
 
 absl::Status CentralizedFifoScheduler::Init() {
@@ -54,7 +58,22 @@ absl::Status CentralizedFifoScheduler::Init() {
   if (!ch.ok()) return ch.status();
   channel_ = *ch;
   const int wake[] = {global_cpu()};
-  return kernel().SetChannelWakeup(*channel_, wake);
+  if (absl::Status s = kernel().SetChannelWakeup(*channel_, wake); !s.ok()) {
+    return s;
+  }
+  if (!slices_.enabled()) return absl::OkStatus();
+  // Ticks: the global CPU's come to the global agent (they time its
+  // slices while it lends its CPU). A CPU without a queue of its own
+  // sends no CPU messages; one that was global and is not any more sends
+  // them to a queue nobody waits for (RouteTicks).
+  ch = kernel().CreateChannel(64, /*make_default=*/false);
+  if (!ch.ok()) return ch.status();
+  cpu_sink_ = *ch;
+  if (const int err = kernel().SetCpuChannel(global_cpu(), *channel_)) {
+    return absl::ErrnoToStatus(
+        err, absl::StrCat("CPU messages of CPU ", global_cpu(), " to a queue"));
+  }
+  return kernel().EnableTicks();
 }
 
 void CentralizedFifoScheduler::AllAttached() {
@@ -68,6 +87,7 @@ uint64_t CentralizedFifoScheduler::current_on(int cpu) const {
 
 void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   if (t.queued()) return;
+  t.queued_ns = options_.clock();
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 
@@ -87,37 +107,37 @@ void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
 
 void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  slices_.End(t);
 }
 
 void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  slices_.End(t);
   Enqueue(t, false);
 }
 
 void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
                                              int) {
-  bool sliced = false;
-  for (Cpu& c : cpus_) {
-    if (c.sliced_out == &t) {
-      c.sliced_out = nullptr;
-      sliced = true;
-    }
-  }
   LeaveCpus(t);
-  // A thread we preempted for its slice waits its turn; one a higher
-  // class took the CPU from resumes first.
-  Enqueue(t, /*front=*/!sliced);
+  // A thread that had its slice (we took the CPU for the next one) waits
+  // its turn; one a higher class took the CPU from resumes first.
+  if (slices_.Over(t, options_.clock())) {
+    slices_.End(t);
+    ++slices_ended_;
+    Enqueue(t, /*front=*/false);
+    return;
+  }
+  Enqueue(t, /*front=*/true);
 }
 
 void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
   LeaveCpus(t);
-  for (Cpu& c : cpus_) {
-    if (c.sliced_out == &t) c.sliced_out = nullptr;
-  }
+  slices_.End(t);
   rq_.Remove(&t);
 }
 
 void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
+  slices_.End(t);
   bool latched_here = false;
   for (const Cpu& c : cpus_) latched_here |= c.current == &t;
   // "On a CPU" where we did not latch it: queue it anyway. If it really
@@ -138,10 +158,12 @@ void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
   t.not_allowed.Clear();
 }
 
+// A higher class took `cpu`. The global CPU's own CPU_BUSY moves no role:
+// it comes when that task got the CPU while the agent slept or lent it,
+// and the agent, woken, outranks the task (then CPU_WANTED moves it).
 void CentralizedFifoScheduler::CpuBusy(const ghost_msg& msg, int) {
   const int cpu = msg.cpu;
   if (Cpu* c = CpuOf(cpu)) c->available = false;
-  if (cpu == global_cpu()) HandOffGlobalRole();
 }
 
 void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
@@ -170,6 +192,7 @@ int CentralizedFifoScheduler::HandOffGlobalRole() {
     to = others.front();
   }
   if (to < 0) return -1;
+  RouteTicks(from, to);
   const int wake[] = {to};
   (void)kernel().SetChannelWakeup(*channel_, wake);
   // The new global agent reads our state after this (acquire/release).
@@ -188,10 +211,16 @@ void CentralizedFifoScheduler::Round(int cpu) {
   }
   ghost_msg msg;
   bool work = false;
-  while (channel_->Pop(&msg)) {
+  // Ticks of former global CPUs: not needed.
+  while (cpu_sink_ != nullptr && cpu_sink_->Pop(&msg)) {
+  }
+  // The queue has one reader: once the role moved (a callback handed it
+  // off), the next message is the new global agent's.
+  while (cpu == global_cpu() && channel_->Pop(&msg)) {
     Dispatch(msg, cpu);
     work = true;
   }
+  if (cpu != global_cpu()) return;
   if (channel_->TakeOverflow()) Resync(-1, /*adopt_unknown=*/true, nullptr);
   if (CpuWanted(self)) {
     HandOffGlobalRole();
@@ -199,10 +228,12 @@ void CentralizedFifoScheduler::Round(int cpu) {
   }
   const int64_t now = options_.clock();
   if (Schedule(now)) work = true;
+  // Every other CPU is busy and threads still wait: run one here too.
+  if (LendGlobalCpu(self, barrier, now)) return;
   if (work) {
     last_work_ns_ = now;
-  } else if (now - last_work_ns_ >
-             absl::ToInt64Nanoseconds(options_.idle_spin)) {
+  } else if (MaySleep() && now - last_work_ns_ >
+                               absl::ToInt64Nanoseconds(options_.idle_spin)) {
     // Idle for a while: sleep until a message (the queue wakes us).
     (void)kernel().BlockAgent(barrier);
   }
@@ -212,15 +243,12 @@ void CentralizedFifoScheduler::Round(int cpu) {
 // committed anything.
 bool CentralizedFifoScheduler::Schedule(int64_t now) {
   const int global = global_cpu();
-  const int64_t slice = absl::ToInt64Nanoseconds(options_.slice);
   batch_.Clear();
   if (rq_.empty()) return false;
   free_.clear();
   for (Cpu& c : cpus_) {
     if (c.cpu == global || !c.available) continue;
-    const bool expired = c.current != nullptr && slice > 0 &&
-                         now - c.current->run_start_ns >= slice;
-    if (c.current != nullptr && !expired) continue;
+    if (c.current != nullptr && !SliceEnds(c, now)) continue;
     free_.push_back(c.cpu);
   }
   // Oldest thread first, each on the free CPU nearest where it last ran.
@@ -247,12 +275,13 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
     if (result == GHOST_TXN_COMPLETE) {
       LeaveCpus(t);
       Cpu& c = *CpuOf(cpu);
-      // The thread it displaced gets PREEMPTED: it had its slice.
-      if (c.current != nullptr) c.sliced_out = c.current;
+      // The thread it displaced (it had its slice) gets PREEMPTED, and
+      // goes to the back then (TaskPreempted).
       c.current = &t;
       t.state = TaskState::kRunning;
       t.cpu = cpu;
       t.run_start_ns = now;
+      slices_.Begin(t, now);
       continue;
     }
     switch (OnCommitFailed(t, cpu, result)) {

@@ -6,12 +6,19 @@
 // The global agent spins while there is work and blocks in the kernel
 // after `idle_spin` without any (the queue wakes it). The other CPUs have
 // agents too, asleep: when a higher class wants the global agent's CPU
-// (ABI 2: GHOST_SW_F_CPU_WANTED or CPU_BUSY) the role moves to the nearest
+// (ABI 2: GHOST_SW_F_CPU_WANTED) the role moves to the nearest
 // of them — an SMT sibling, else a CPU on the same L3, else on the same
 // node — and the old CPU becomes one the agent schedules.
 //
-// With a `slice`, a thread that has run that long while others wait is
-// preempted (latching the next one takes its CPU; it goes to the back).
+// A thread that has run for its `slice` while others wait is preempted
+// (latching the next one takes its CPU; it goes to the back). The global
+// agent times slices with its own clock, so it never sleeps while threads
+// wait: it spins, or, when every other CPU is busy and threads still
+// wait, it lends its own CPU to the head of the queue (a commit to itself
+// that blocks) and is woken by its CPU's ticks (deliver_ticks: CPU_TICK on
+// its queue, every tick while that thread runs), by any message, or by
+// the thread leaving. So all the enclave's CPUs run threads when there
+// are enough of them, and the slices are checked at every tick.
 //
 // Each thread, oldest first, goes to the free CPU nearest the one it last
 // ran on: the same NUMA node if one is free there (idle_cpu_choice.h).
@@ -40,14 +47,21 @@
 #include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 #include "schedulers/fifo/common/fifo_task.h"
+#include "schedulers/fifo/common/time_slice.h"
 
 namespace ghost::fifo {
 
 class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
  public:
   struct Options {
-    absl::Duration slice = absl::ZeroDuration();  // zero: run to block
+    // How long a thread runs while others wait (zero: until it blocks).
+    absl::Duration slice = kDefaultSlice;
     absl::Duration idle_spin = absl::Microseconds(200);
+    // How long the head of the queue must have waited with every other CPU
+    // busy before the global agent lends it its own CPU. Zero (at once)
+    // measured best: a yield loop lent the CPU ran 4x faster than with a
+    // millisecond's delay, and no churn workload was slower.
+    absl::Duration lend_delay = absl::ZeroDuration();
     // For moving the role and placing threads near their last CPU.
     const Topology* topology = nullptr;
     uint32_t queue_size = 4096;
@@ -59,7 +73,7 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
                            Options options);
 
   // The policy of `ghost_agent --policy=fifo_centralized`: `args.slice`
-  // and `args.topology` become its options.
+  // (if set) and `args.topology` become its options.
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
                                                       const PolicyArgs& args);
 
@@ -78,6 +92,10 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   size_t queued() const { return rq_.size(); }
   // The thread latched on `cpu` as the agent knows it (0: none).
   uint64_t current_on(int cpu) const;
+  // Threads sent to the back because their slice was over.
+  uint64_t slices_ended() const { return slices_ended_; }
+  // Times the global agent ran a thread on its own CPU.
+  uint64_t lent() const { return lent_; }
 
  protected:
   void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
@@ -96,8 +114,7 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   struct Cpu {
     int cpu = -1;
     FifoTask* current = nullptr;
-    bool available = true;           // false while a higher class holds it
-    FifoTask* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due
+    bool available = true;  // false while a higher class holds it
   };
 
   Cpu* CpuOf(int cpu) {
@@ -109,12 +126,23 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   void LeaveCpus(FifoTask& t);
   void GlobalRound(Cpu& self);
   bool Schedule(int64_t now);
+  // Slices (centralized_slicing.cc).
+  bool SliceEnds(const Cpu& c, int64_t now);
+  bool MaySleep() const;
+  bool LendGlobalCpu(Cpu& self, uint32_t barrier, int64_t now);
+  void RouteTicks(int from, int to);
   bool CpuWanted(const Cpu& self);
 
   std::vector<Cpu> cpus_;
   std::vector<int> index_;
   Options options_;
+  TimeSlice slices_;
+  uint64_t slices_ended_ = 0;
+  uint64_t lent_ = 0;
   Channel* channel_ = nullptr;
+  // CPU messages of the CPUs that are not the global one: none of them
+  // wakes anybody (only the global CPU's ticks are needed).
+  Channel* cpu_sink_ = nullptr;
   RunQueue<FifoTask> rq_;
   TxnBatch batch_;
   std::vector<FifoTask*> pending_;  // by batch position

@@ -55,6 +55,11 @@ class FakeKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  absl::Status EnableTicks() override {
+    ticks_enabled_ = true;
+    return absl::OkStatus();
+  }
+  int SetCpuChannel(int cpu, const Channel& channel) override;
   bool CallerDetached() override {
     return caller_cpu_ >= 0 && caller_detached_[caller_cpu_];
   }
@@ -74,6 +79,9 @@ class FakeKernel final : public KernelInterface {
   // Scripted thread events. Spawn returns the new thread's gtid; `cpu` is
   // where it was before it entered (its messages' CPU until it runs).
   uint64_t Spawn(bool runnable = true, bool on_cpu = false, int cpu = -1);
+  // A child forked by a ghost thread running on `parent_cpu`: NEW with
+  // FORKED, runnable, on `parent_cpu`'s queue.
+  uint64_t Fork(int parent_cpu);
   void Wake(uint64_t gtid);
   void Block(uint64_t gtid);    // must be running
   void Yield(uint64_t gtid);    // must be running
@@ -81,6 +89,9 @@ class FakeKernel final : public KernelInterface {
   void Exit(uint64_t gtid);
   void SetAllowed(uint64_t gtid, uint64_t cpu_mask);       // AFFINITY_CHANGED
   void SetAllowedCpus(uint64_t gtid, const CpuSet& cpus);  // any CPU numbers
+  // A tick of `cpu`: CPU_TICK on its CPU channel if a ghost thread runs
+  // there and the enclave asked for ticks (as the kernel does).
+  void Tick(int cpu);
 
   // What the kernel knows.
   uint64_t running_gtid(int cpu) const { return running_[cpu]; }
@@ -95,6 +106,12 @@ class FakeKernel final : public KernelInterface {
   int latches() const { return latches_; }
   int blocks() const { return blocks_; }
   int pings(int cpu) const { return pings_[cpu]; }
+  int ticks_sent(int cpu) const { return ticks_sent_[cpu]; }
+  bool ticks_enabled() const { return ticks_enabled_; }
+  // The channel id the CPU messages of `cpu` go to (-1: none).
+  int cpu_channel(int cpu) const {
+    return cpu_queue_[cpu] < 0 ? -1 : queues_[cpu_queue_[cpu]]->channel->id();
+  }
   uint64_t dropped() const { return dropped_; }
 
   // Called at the start of every Commit (before validation): lets a test
@@ -129,6 +146,8 @@ class FakeKernel final : public KernelInterface {
     return reinterpret_cast<ghost_queue_header*>(q.memory.data());
   }
   void Produce(uint64_t gtid, uint16_t type, uint16_t flags, int cpu);
+  // Appends `msg` to queue `qi` (or counts it dropped) and wakes its CPUs.
+  void Deliver(int qi, const ghost_msg& msg);
   void WriteWord(uint64_t gtid);
   void BumpAgent(int cpu);
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
@@ -153,6 +172,9 @@ class FakeKernel final : public KernelInterface {
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
   std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};
+  int ticks_sent_[kMaxCpus] = {};
+  int cpu_queue_[kMaxCpus];  // set to -1 by the constructor
+  bool ticks_enabled_ = false;
   int caller_cpu_ = -1;
   int live_ = 0;
   int commit_calls_ = 0;
