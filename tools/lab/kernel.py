@@ -61,7 +61,7 @@ def _conflict_of(version, series):
     memo = _conflict_memo(version, series)
     if memo.exists():
         return memo.read_text()
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         src = _ensure_source(version)
         try:
             patches.sync(src, series,
@@ -109,7 +109,7 @@ def image_dir(flavour, key):
     return kernel_cache() / "images" / f"{flavour}-{key}"
 
 
-class _Lock:
+class Lock:
     def __init__(self, path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "w")
@@ -146,7 +146,7 @@ def _ensure_source(version):
     return src
 
 
-def _make(src, obj, *args):
+def make_cmd(src, obj, *args):
     return ["make", "-C", str(src), f"O={obj}", "ARCH=x86_64",
             "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
 
@@ -168,10 +168,10 @@ def _configure(src, obj, flavour, log, series):
         return
     step(f"kernel: configuring the {flavour} flavour")
     env = paths.system_env()
-    for cmd in (_make(src, obj, "tinyconfig"),
+    for cmd in (make_cmd(src, obj, "tinyconfig"),
                 [str(src / "scripts" / "config"), "--file",
                  str(obj / ".config"), *kconfig.scripts_config_args(options)],
-                _make(src, obj, "olddefconfig")):
+                make_cmd(src, obj, "olddefconfig")):
         if run_logged(cmd, log, env=env) != 0:
             raise LabError(f"kernel configuration failed; see {log}")
     wrong = kconfig.mismatches(options, (obj / ".config").read_text())
@@ -187,7 +187,7 @@ def _configure(src, obj, flavour, log, series):
 _BUILD_LINE = re.compile(r"^\s+(CC|AS|LD|AR|BTF|GEN|OBJCOPY|BUILD)\s+(\S+)")
 
 
-def _build_status(counter):
+def build_status(counter):
     def status(line):
         m = _BUILD_LINE.match(line)
         if not m:
@@ -209,7 +209,7 @@ def build(flavour="default", *, jobs=None):
         say(f"kernel: {flavour} kernel {key} is cached ({image})")
         return image / "bzImage"
 
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         if (image / "bzImage").exists():
             return image / "bzImage"
         src = _ensure_source(version)
@@ -226,8 +226,8 @@ def build(flavour="default", *, jobs=None):
         step(f"kernel: building bzImage ({flavour}, -j{jobs}); full log: {log}")
         say("  a first build takes ~13 min on 2 cores; later ones are "
             "incremental")
-        rc = run_logged(_make(src, obj, f"-j{jobs}", "bzImage"), log,
-                        env=paths.system_env(), status=_build_status([0]))
+        rc = run_logged(make_cmd(src, obj, f"-j{jobs}", "bzImage"), log,
+                        env=paths.system_env(), status=build_status([0]))
         if rc != 0:
             errors = [line for line in log.read_text(errors="replace")
                       .splitlines() if "error" in line.lower()][-15:]
