@@ -1,51 +1,20 @@
 #include "lib/abi/cpu_data_region.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/abi/fd.h"
-#include "lib/abi/privilege.h"
-#include "lib/util/errno_status.h"
 
 namespace ghost {
 
 absl::StatusOr<CpuDataRegion> CpuDataRegion::Map(
     const std::string& enclave_dir) {
-  const std::string path = absl::StrCat(enclave_dir, "/cpu_data");
-  Fd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
-  if (!fd.valid()) {
-    const int err = errno;
-    return ErrnoStatus(err, absl::StrCat("open ", path),
-                       GhostfsPermissionHint(path, err));
-  }
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0) {
-    return ErrnoStatus(errno, absl::StrCat("stat ", path));
-  }
-  void* p = mmap(nullptr, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-                 fd.get(), 0);
-  if (p == MAP_FAILED) {
-    const int err = errno;
-    return ErrnoStatus(err, absl::StrCat("mmap ", path),
-                       GhostfsPermissionHint(path, err));
-  }
+  absl::StatusOr<MappedRegion> region = MappedRegion::MapFile(
+      absl::StrCat(enclave_dir, "/cpu_data"), MappedRegion::kReadWrite);
+  if (!region.ok()) return region.status();
   const int nr_cpus = sysconf(_SC_NPROCESSORS_CONF);
-  return CpuDataRegion(static_cast<ghost_txn*>(p), st.st_size, nr_cpus);
-}
-
-CpuDataRegion::CpuDataRegion(CpuDataRegion&& other) noexcept
-    : txns_(std::exchange(other.txns_, nullptr)),
-      size_(other.size_),
-      nr_cpus_(other.nr_cpus_) {}
-
-CpuDataRegion::~CpuDataRegion() {
-  if (txns_ != nullptr && size_ != 0) munmap(txns_, size_);
+  return CpuDataRegion(std::move(*region), nr_cpus);
 }
 
 const char* TxnResultName(int32_t state) {

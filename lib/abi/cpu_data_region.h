@@ -11,8 +11,10 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
+#include "lib/abi/mapped_region.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
@@ -25,14 +27,11 @@ class CpuDataRegion {
   // `nr_cpus` slots at `txns`, memory the caller owns and keeps alive (a
   // test's fake kernel). Nothing is unmapped.
   static CpuDataRegion FromMemory(ghost_txn* txns, int nr_cpus) {
-    return CpuDataRegion(txns, 0, nr_cpus);
+    return CpuDataRegion(
+        MappedRegion::Borrow(txns, nr_cpus * sizeof(ghost_txn)), nr_cpus);
   }
 
-  CpuDataRegion(CpuDataRegion&& other) noexcept;
-  CpuDataRegion& operator=(CpuDataRegion&&) = delete;
-  ~CpuDataRegion();
-
-  ghost_txn* txn(int cpu) const { return &txns_[cpu]; }
+  ghost_txn* txn(int cpu) const { return region_.as<ghost_txn>() + cpu; }
   int nr_cpus() const { return nr_cpus_; }
 
   // Writes a decision into `txn` and marks it READY (release), for the
@@ -54,11 +53,10 @@ class CpuDataRegion {
   }
 
  private:
-  CpuDataRegion(ghost_txn* txns, size_t size, int nr_cpus)
-      : txns_(txns), size_(size), nr_cpus_(nr_cpus) {}
+  CpuDataRegion(MappedRegion region, int nr_cpus)
+      : region_(std::move(region)), nr_cpus_(nr_cpus) {}
 
-  ghost_txn* txns_;
-  size_t size_;  // 0: not ours to unmap
+  MappedRegion region_;
   int nr_cpus_;
 };
 

@@ -1,7 +1,6 @@
 #include "lib/abi/ghost_run.h"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,16 +8,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/abi/privilege.h"
+#include "lib/abi/raw_ops.h"
 #include "lib/util/errno_status.h"
 
 namespace ghost {
 
-absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
-                              absl::string_view what) {
-  const long ret = syscall(__NR_ghost_run, op, arg, size);
-  if (ret >= 0) return ret;
-  const int err = errno;
+absl::Status GhostRunStatus(unsigned int op, int err, absl::string_view what) {
   switch (err) {
+    case 0:
+      return absl::OkStatus();
     case ENOSYS:
       return ErrnoStatus(err, what,
                          " (this kernel has no ghost_run(): boot a ghost "
@@ -30,6 +28,13 @@ absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
     default:
       return ErrnoStatus(err, what);
   }
+}
+
+absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
+                              absl::string_view what) {
+  const long ret = raw::GhostRun(op, arg, size);
+  if (ret >= 0) return ret;
+  return GhostRunStatus(op, static_cast<int>(-ret), what);
 }
 
 absl::StatusOr<uint64_t> GetGtid(pid_t tid) {
@@ -54,22 +59,19 @@ absl::StatusOr<bool> EnclaveDestroyed(int enclave_fd) {
   // No thread has gtid 0: the look-up fails, ENODEV first if the enclave
   // is going or gone, else ENOENT.
   ghost_sw_args args = {.enclave_fd = enclave_fd, .gtid = 0};
-  if (syscall(__NR_ghost_run, GHOST_OP_SW_INFO, &args, sizeof(args)) == 0) {
-    return false;
-  }
-  const int err = errno;
+  const long ret = raw::GhostRun(GHOST_OP_SW_INFO, &args, sizeof(args));
+  if (ret >= 0) return false;
+  const int err = static_cast<int>(-ret);
   if (err == ENODEV) return true;
   if (err == ENOENT) return false;
   return ErrnoStatus(err, "is the enclave alive? (status word look-up)");
 }
 
 absl::Status FreeStatusWord(int enclave_fd, StatusWordLocation where) {
-  ghost_sw_args args = {
-      .enclave_fd = enclave_fd, .region = where.region, .index = where.index};
-  return GhostRun(
-             GHOST_OP_SW_FREE, &args, sizeof(args),
-             absl::StrCat("free status word ", where.region, "/", where.index))
-      .status();
+  return GhostRunStatus(
+      GHOST_OP_SW_FREE,
+      raw::FreeStatusWord(enclave_fd, where.region, where.index),
+      absl::StrCat("free status word ", where.region, "/", where.index));
 }
 
 absl::StatusOr<Fd> OpenEnclaveDir(const std::string& dir) {
@@ -89,34 +91,23 @@ absl::StatusOr<uint32_t> AttachAgent(int enclave_fd, int cpu) {
 
 absl::StatusOr<int> Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
                            uint32_t agent_barrier) {
-  ghost_commit_args args = {
-      .cpus = reinterpret_cast<uint64_t>(cpus),
-      .nr_cpus = nr_cpus,
-      .flags = flags,
-      .agent_barrier = agent_barrier,
-  };
-  absl::StatusOr<long> ret =
-      GhostRun(GHOST_OP_COMMIT, &args, sizeof(args), "commit");
-  if (!ret.ok()) return ret.status();
-  return static_cast<int>(*ret);
+  const int ret = raw::Commit(cpus, nr_cpus, flags, agent_barrier);
+  if (ret >= 0) return ret;
+  return GhostRunStatus(GHOST_OP_COMMIT, -ret, "commit");
 }
 
 absl::Status BlockAgent(uint32_t agent_barrier) {
-  ghost_agent_block_args args = {.agent_barrier = agent_barrier};
-  if (syscall(__NR_ghost_run, GHOST_OP_AGENT_BLOCK, &args, sizeof(args)) == 0) {
-    return absl::OkStatus();
-  }
-  if (errno == ESTALE) {
+  const int err = raw::BlockAgent(agent_barrier);
+  if (err == 0) return absl::OkStatus();
+  if (err == ESTALE) {
     return absl::FailedPreconditionError("agent barrier is stale");
   }
-  return ErrnoStatus(errno, "agent block");
+  return ErrnoStatus(err, "agent block");
 }
 
 absl::Status PingAgent(int cpu) {
-  ghost_agent_ping_args args = {.cpu = cpu};
-  return GhostRun(GHOST_OP_AGENT_PING, &args, sizeof(args),
-                  absl::StrCat("ping the agent of CPU ", cpu))
-      .status();
+  return GhostRunStatus(GHOST_OP_AGENT_PING, raw::PingAgent(cpu),
+                        absl::StrCat("ping the agent of CPU ", cpu));
 }
 
 }  // namespace ghost

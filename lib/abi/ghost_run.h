@@ -1,6 +1,8 @@
-// The ghost_run() system call (docs/abi.md, "ghost_run"), one typed helper
-// per operation. Errors come back as a Status that names the operation and
-// the errno, with a hint where the cause is usually the same.
+// The ghost_run() system call (docs/abi.md, "ghost_run") for set-up code:
+// one typed helper per operation, each a thin adapter over the raw
+// operation (lib/abi/raw_ops.h, which agents' hot paths call). Errors come
+// back as a Status that names the operation and the errno, with a hint
+// where the cause is usually the same.
 #ifndef GHOST_LIB_ABI_GHOST_RUN_H_
 #define GHOST_LIB_ABI_GHOST_RUN_H_
 
@@ -21,6 +23,10 @@ namespace ghost {
 // errno as a Status that starts with `what`.
 absl::StatusOr<long> GhostRun(unsigned int op, void* arg, unsigned int size,
                               absl::string_view what);
+
+// The Status of operation `op` that failed with `err` (OK if 0): starts
+// with `what`, and says what to do where the cause is usually the same.
+absl::Status GhostRunStatus(unsigned int op, int err, absl::string_view what);
 
 // The gtid of thread `tid` (0: the calling thread).
 absl::StatusOr<uint64_t> GetGtid(pid_t tid = 0);

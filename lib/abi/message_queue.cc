@@ -1,13 +1,10 @@
 #include "lib/abi/message_queue.h"
 
-#include <sys/mman.h>
-
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/abi/ghost_run.h"
-#include "lib/util/errno_status.h"
+#include "lib/abi/raw_ops.h"
 
 namespace ghost {
 
@@ -23,36 +20,20 @@ absl::StatusOr<MessageQueue> MessageQueue::Create(int enclave_fd,
                absl::StrCat("create a queue of ", nelems, " messages"));
   if (!ret.ok()) return ret.status();
   Fd fd(static_cast<int>(*ret));
-  void* mapping = mmap(nullptr, args.map_size, PROT_READ | PROT_WRITE,
-                       MAP_SHARED, fd.get(), 0);
-  if (mapping == MAP_FAILED) return ErrnoStatus(errno, "mmap queue");
-  if (absl::Status s = MessageRing::Validate(mapping, args.map_size); !s.ok()) {
-    munmap(mapping, args.map_size);
+  absl::StatusOr<MappedRegion> mapping = MappedRegion::MapFd(
+      fd.get(), args.map_size, MappedRegion::kReadWrite, "queue");
+  if (!mapping.ok()) return mapping.status();
+  if (absl::Status s = MessageRing::Validate(mapping->data(), mapping->size());
+      !s.ok()) {
     return s;
   }
-  return MessageQueue(std::move(fd), mapping, args.map_size);
-}
-
-MessageQueue::MessageQueue(Fd fd, void* mapping, size_t size)
-    : fd_(std::move(fd)), mapping_(mapping), size_(size), ring_(mapping) {}
-
-MessageQueue::MessageQueue(MessageQueue&& other) noexcept
-    : fd_(std::move(other.fd_)),
-      mapping_(std::exchange(other.mapping_, nullptr)),
-      size_(other.size_),
-      ring_(other.ring_) {}
-
-MessageQueue::~MessageQueue() {
-  if (mapping_ != nullptr) munmap(mapping_, size_);
+  return MessageQueue(std::move(fd), std::move(*mapping));
 }
 
 absl::Status MessageQueue::Associate(uint64_t gtid, uint32_t barrier) {
-  ghost_assoc_queue_args args = {
-      .queue_fd = fd_.get(), .barrier = barrier, .gtid = gtid};
-  return GhostRun(
-             GHOST_OP_ASSOC_QUEUE, &args, sizeof(args),
-             absl::StrCat("associate gtid ", gtid, " at barrier ", barrier))
-      .status();
+  return GhostRunStatus(
+      GHOST_OP_ASSOC_QUEUE, raw::AssociateQueue(fd_.get(), gtid, barrier),
+      absl::StrCat("associate gtid ", gtid, " at barrier ", barrier));
 }
 
 absl::Status MessageQueue::SetWakeupCpus(absl::Span<const int> cpus) {

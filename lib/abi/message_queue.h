@@ -1,5 +1,6 @@
 // MessageQueue: a ghost message queue created through ghost_run(), mapped
-// into this process, with its ring reader.
+// into this process, with its ring reader: the queue's one reader (an
+// agent's Channel reads through ring(), never a ring of its own).
 //
 //   absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave.dir());
 //   absl::StatusOr<MessageQueue> q =
@@ -10,11 +11,13 @@
 #define GHOST_LIB_ABI_MESSAGE_QUEUE_H_
 
 #include <cstdint>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "lib/abi/fd.h"
+#include "lib/abi/mapped_region.h"
 #include "lib/abi/message_ring.h"
 
 namespace ghost {
@@ -28,15 +31,11 @@ class MessageQueue {
   static absl::StatusOr<MessageQueue> Create(int enclave_fd, uint32_t nelems,
                                              Kind kind);
 
-  MessageQueue(MessageQueue&& other) noexcept;
+  MessageQueue(MessageQueue&& other) = default;
   MessageQueue& operator=(MessageQueue&&) = delete;
-  MessageQueue(const MessageQueue&) = delete;
-  ~MessageQueue();
 
   int fd() const { return fd_.get(); }
   MessageRing& ring() { return ring_; }
-  // The shared mapping (header and ring), e.g. for a Channel.
-  void* mapping() const { return mapping_; }
 
   // Sends thread `gtid`'s messages here; `barrier` is the sequence number
   // of its latest message seen (FailedPrecondition-like ESTALE otherwise).
@@ -50,12 +49,14 @@ class MessageQueue {
   absl::Status AssociateCpu(int cpu);
 
  private:
-  MessageQueue(Fd fd, void* mapping, size_t size);
+  MessageQueue(Fd fd, MappedRegion mapping)
+      : fd_(std::move(fd)),
+        mapping_(std::move(mapping)),
+        ring_(mapping_.data()) {}
 
   Fd fd_;
-  void* mapping_;
-  size_t size_;
-  MessageRing ring_;
+  MappedRegion mapping_;
+  MessageRing ring_;  // after mapping_: it reads there
 };
 
 }  // namespace ghost

@@ -4,6 +4,8 @@
 // agents can call it on their hot path.
 //
 // The memory is the queue's shared mapping; the kernel produces into it.
+// A ring has one reader: the tail it keeps is the only one, so it cannot
+// be copied (MessageQueue owns it; an agent's Channel reads through it).
 #ifndef GHOST_LIB_ABI_MESSAGE_RING_H_
 #define GHOST_LIB_ABI_MESSAGE_RING_H_
 
@@ -47,6 +49,9 @@ class MessageRing {
             static_cast<const char*>(mapping) + hdr_->start)),
         mask_(hdr_->nelems - 1),
         tail_(Tail().load(std::memory_order_relaxed)) {}
+  MessageRing(MessageRing&&) = default;
+  MessageRing(const MessageRing&) = delete;
+  MessageRing& operator=(const MessageRing&) = delete;
 
   // Copies the oldest unread message into `*msg` and frees its slot.
   // Returns false if there is none.

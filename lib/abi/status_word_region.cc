@@ -1,16 +1,8 @@
 #include "lib/abi/status_word_region.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "lib/abi/fd.h"
-#include "lib/abi/privilege.h"
-#include "lib/util/errno_status.h"
 
 namespace ghost {
 
@@ -25,34 +17,15 @@ T Load(const T& field, std::memory_order order = std::memory_order_relaxed) {
 
 absl::StatusOr<StatusWordRegion> StatusWordRegion::Map(
     const std::string& enclave_dir) {
-  const std::string path = absl::StrCat(enclave_dir, "/sw_regions/sw_0");
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    const int err = errno;
-    return ErrnoStatus(err, absl::StrCat("open ", path),
-                       GhostfsPermissionHint(path, err));
-  }
-  const size_t size = GHOST_SW_REGION_WORDS * sizeof(ghost_status_word);
-  void* p = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (p == MAP_FAILED) {
-    const int err = errno;
-    return ErrnoStatus(err, absl::StrCat("mmap ", path),
-                       GhostfsPermissionHint(path, err));
-  }
-  return StatusWordRegion(static_cast<const ghost_status_word*>(p), size);
-}
-
-StatusWordRegion::StatusWordRegion(StatusWordRegion&& other) noexcept
-    : words_(std::exchange(other.words_, nullptr)), size_(other.size_) {}
-
-StatusWordRegion::~StatusWordRegion() {
-  if (words_ != nullptr && size_ != 0) {
-    munmap(const_cast<ghost_status_word*>(words_), size_);
-  }
+  absl::StatusOr<MappedRegion> region = MappedRegion::MapFile(
+      absl::StrCat(enclave_dir, "/sw_regions/sw_0"), MappedRegion::kReadOnly,
+      GHOST_SW_REGION_WORDS * sizeof(ghost_status_word));
+  if (!region.ok()) return region.status();
+  return StatusWordRegion(std::move(*region));
 }
 
 StatusWord StatusWordRegion::Read(uint32_t index) const {
-  const ghost_status_word& w = words_[index];
+  const ghost_status_word& w = words()[index];
   StatusWord out;
   out.index = index;
   // The kernel changes the flags before it queues the message of an

@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/abi/mapped_region.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
@@ -39,12 +41,10 @@ class StatusWordRegion {
   // Reads `GHOST_SW_REGION_WORDS` words at `words`, memory that the caller
   // owns and keeps alive (a test's fake kernel). Nothing is unmapped.
   static StatusWordRegion FromMemory(const ghost_status_word* words) {
-    return StatusWordRegion(words, 0);
+    return StatusWordRegion(MappedRegion::Borrow(
+        const_cast<ghost_status_word*>(words),
+        GHOST_SW_REGION_WORDS * sizeof(ghost_status_word)));
   }
-
-  StatusWordRegion(StatusWordRegion&& other) noexcept;
-  StatusWordRegion& operator=(StatusWordRegion&&) = delete;
-  ~StatusWordRegion();
 
   // The word at `index` (< GHOST_SW_REGION_WORDS).
   StatusWord Read(uint32_t index) const;
@@ -67,11 +67,13 @@ class StatusWordRegion {
   }
 
  private:
-  StatusWordRegion(const ghost_status_word* words, size_t size)
-      : words_(words), size_(size) {}
+  explicit StatusWordRegion(MappedRegion region)
+      : region_(std::move(region)) {}
+  const ghost_status_word* words() const {
+    return region_.as<const ghost_status_word>();
+  }
 
-  const ghost_status_word* words_;
-  size_t size_;  // 0: not ours to unmap
+  MappedRegion region_;
 };
 
 }  // namespace ghost

@@ -1,5 +1,6 @@
-// Channel: one message queue as an agent consumes it: the ring reader
-// (MessageRing), the handle the kernel knows the queue by (its fd, used to
+// Channel: one message queue as an agent consumes it: the queue's ring
+// reader (MessageRing, owned by the queue: a ring has one reader, one
+// tail), the handle the kernel knows the queue by (its fd, used to
 // associate threads with it), and overflow detection.
 //
 // When the kernel finds the ring full it drops the message and raises the
@@ -26,10 +27,10 @@ namespace ghost {
 
 class Channel {
  public:
-  // `mapping` must have passed MessageRing::Validate(); `id` is the queue's
-  // fd (or a fake kernel's handle).
-  Channel(void* mapping, int id)
-      : ring_(mapping), id_(id), overflow_seen_(ring_.overflow()) {}
+  // Reads through `ring`, which must outlive the channel; `id` is the
+  // queue's fd (or a fake kernel's handle).
+  Channel(MessageRing& ring, int id)
+      : ring_(ring), id_(id), overflow_seen_(ring_.overflow()) {}
 
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -59,7 +60,7 @@ class Channel {
   int id() const { return id_; }
 
  private:
-  MessageRing ring_;
+  MessageRing& ring_;
   const int id_;
   uint64_t overflow_seen_;
 };

@@ -1,24 +1,18 @@
 #include "lib/agent/ghost_kernel.h"
 
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/abi/ghost_run.h"
+#include "lib/abi/raw_ops.h"
 #include "lib/util/cpu_list.h"
 
 namespace ghost {
 
 namespace {
-
-// ghost_run() without a Status: the hot path's errors are plain errnos.
-long RawGhostRun(unsigned int op, void* arg, unsigned int size) {
-  return syscall(__NR_ghost_run, op, arg, size);
-}
 
 // Set when a call of this thread says it is no longer an agent. Per
 // thread: each agent thread is detached on its own (a CPU that goes
@@ -52,7 +46,7 @@ absl::StatusOr<Channel*> GhostKernel::CreateChannel(uint32_t nelems,
       make_default ? MessageQueue::kDefault : MessageQueue::kPlain);
   if (!q.ok()) return q.status();
   queues_.push_back(std::make_unique<MessageQueue>(std::move(*q)));
-  channels_.push_back(std::make_unique<Channel>(queues_.back()->mapping(),
+  channels_.push_back(std::make_unique<Channel>(queues_.back()->ring(),
                                                 queues_.back()->fd()));
   return channels_.back().get();
 }
@@ -78,46 +72,32 @@ void GhostKernel::DetachAgent() {
   sched_setscheduler(0, SCHED_OTHER, &param);
 }
 
+// The hot path: raw operations, errnos rather than Statuses.
 int GhostKernel::Associate(const Channel& channel, uint64_t gtid,
                            uint32_t barrier) {
-  ghost_assoc_queue_args args = {
-      .queue_fd = channel.id(), .barrier = barrier, .gtid = gtid};
-  return RawGhostRun(GHOST_OP_ASSOC_QUEUE, &args, sizeof(args)) < 0 ? errno : 0;
+  return raw::AssociateQueue(channel.id(), gtid, barrier);
 }
 
 int GhostKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
                         uint32_t agent_barrier) {
-  ghost_commit_args args = {
-      .cpus = reinterpret_cast<uint64_t>(cpus),
-      .nr_cpus = nr_cpus,
-      .flags = flags,
-      .agent_barrier = agent_barrier,
-  };
-  const long ret = RawGhostRun(GHOST_OP_COMMIT, &args, sizeof(args));
-  if (ret >= 0) return static_cast<int>(ret);
+  const int ret = raw::Commit(cpus, nr_cpus, flags, agent_barrier);
   // EPERM: the caller is not an agent (any more); ENODEV: its enclave is
   // being destroyed (it is detached a moment later).
-  if (errno == EPERM || errno == ENODEV) caller_detached = true;
-  return -errno;
+  if (ret == -EPERM || ret == -ENODEV) caller_detached = true;
+  return ret;
 }
 
 int GhostKernel::BlockAgent(uint32_t agent_barrier) {
-  ghost_agent_block_args args = {.agent_barrier = agent_barrier};
-  if (RawGhostRun(GHOST_OP_AGENT_BLOCK, &args, sizeof(args)) == 0) return 0;
+  const int err = raw::BlockAgent(agent_barrier);
   // EINVAL: the caller is not an agent (any more).
-  if (errno == EINVAL) caller_detached = true;
-  return errno;
+  if (err == EINVAL) caller_detached = true;
+  return err;
 }
 
-int GhostKernel::PingAgent(int cpu) {
-  ghost_agent_ping_args args = {.cpu = cpu};
-  return RawGhostRun(GHOST_OP_AGENT_PING, &args, sizeof(args)) < 0 ? errno : 0;
-}
+int GhostKernel::PingAgent(int cpu) { return raw::PingAgent(cpu); }
 
 int GhostKernel::FreeStatusWord(uint32_t region, uint32_t index) {
-  ghost_sw_args args = {
-      .enclave_fd = dir_.get(), .region = region, .index = index};
-  return RawGhostRun(GHOST_OP_SW_FREE, &args, sizeof(args)) < 0 ? errno : 0;
+  return raw::FreeStatusWord(dir_.get(), region, index);
 }
 
 bool GhostKernel::CallerDetached() { return caller_detached; }

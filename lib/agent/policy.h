@@ -2,9 +2,12 @@
 // It is a Scheduler (the kernel's messages become callbacks on its tasks)
 // and the AgentLoop of its agent threads, creates its queues in Init(),
 // and counts its commit results. A policy folder under schedulers/ defines
-// one class deriving from Policy and one PolicyFactory that makes it;
-// schedulers/policies.cc names it for `ghost_agent --policy=NAME`.
+// its task type, one class deriving from PolicyFor<its task type> and one
+// PolicyFactory that makes it; schedulers/policies.cc names it for
+// `ghost_agent --policy=NAME`.
 //
+//   struct MyTask : Task, RunQueueLinks<MyTask> { ... };
+//   class MyPolicy : public PolicyFor<MyTask> { ... };
 //   absl::StatusOr<std::unique_ptr<Policy>> MakeMyPolicy(
 //       KernelInterface& kernel, const PolicyArgs& args) {
 //     return std::make_unique<MyPolicy>(kernel, args.cpus);
@@ -21,6 +24,7 @@
 #include "lib/agent/agent_group.h"
 #include "lib/agent/kernel_interface.h"
 #include "lib/agent/scheduler.h"
+#include "lib/agent/scheduler_for.h"
 #include "lib/agent/task_table.h"
 #include "lib/agent/txn_counters.h"
 #include "lib/util/topology.h"
@@ -29,7 +33,7 @@ namespace ghost {
 
 class Policy : public Scheduler, public AgentLoop {
  public:
-  Policy(KernelInterface& kernel, TaskTable& tasks)
+  Policy(KernelInterface& kernel, TaskSlots& tasks)
       : Scheduler(kernel, tasks) {}
 
   // Creates the policy's queues (one of them the enclave's default), once,
@@ -42,6 +46,11 @@ class Policy : public Scheduler, public AgentLoop {
  protected:
   TxnCounters txns_;
 };
+
+// A policy whose tasks are T (derived from Task): it owns their table and
+// gets its callbacks with T (lib/agent/scheduler_for.h).
+template <typename T>
+using PolicyFor = SchedulerFor<T, Policy>;
 
 // What a policy is made with.
 struct PolicyArgs {

@@ -1,19 +1,31 @@
-// RunQueue: an intrusive FIFO of Tasks (links live in the Task), so
-// queueing never allocates. Not thread-safe: a policy guards each queue
-// with the lock of whoever owns it (e.g. a SpinLock per CPU).
+// RunQueue<T>: an intrusive FIFO of a policy's tasks (the links live in
+// the task, RunQueueLinks<T>), so queueing never allocates. Not
+// thread-safe: a policy guards each queue with the lock of whoever owns it
+// (e.g. a SpinLock per CPU).
 //
-//   RunQueue rq;
+//   struct MyTask : Task, RunQueueLinks<MyTask> { ... };
+//   RunQueue<MyTask> rq;
 //   rq.PushBack(&task);
-//   Task* next = rq.PopFront();
+//   MyTask* next = rq.PopFront();
 #ifndef GHOST_LIB_AGENT_RUN_QUEUE_H_
 #define GHOST_LIB_AGENT_RUN_QUEUE_H_
 
 #include <cstddef>
 
-#include "lib/agent/task.h"
-
 namespace ghost {
 
+// The links a task needs to be on a RunQueue<T>; `rq` is the queue it is
+// on, if any.
+template <typename T>
+struct RunQueueLinks {
+  T* rq_next = nullptr;
+  T* rq_prev = nullptr;
+  const void* rq = nullptr;
+
+  bool queued() const { return rq != nullptr; }
+};
+
+template <typename T>
 class RunQueue {
  public:
   RunQueue() = default;
@@ -22,11 +34,11 @@ class RunQueue {
 
   bool empty() const { return head_ == nullptr; }
   size_t size() const { return size_; }
-  Task* front() const { return head_; }
-  static Task* Next(const Task* t) { return t->rq_next; }
+  T* front() const { return head_; }
+  static T* Next(const T* t) { return t->rq_next; }
 
   // `t` must not be on any queue.
-  void PushBack(Task* t) {
+  void PushBack(T* t) {
     t->rq = this;
     t->rq_prev = tail_;
     t->rq_next = nullptr;
@@ -34,7 +46,7 @@ class RunQueue {
     tail_ = t;
     ++size_;
   }
-  void PushFront(Task* t) {
+  void PushFront(T* t) {
     t->rq = this;
     t->rq_next = head_;
     t->rq_prev = nullptr;
@@ -44,7 +56,7 @@ class RunQueue {
   }
 
   // Takes `t` off this queue; a no-op if it is on no queue or another one.
-  void Remove(Task* t) {
+  void Remove(T* t) {
     if (t->rq != this) return;
     (t->rq_prev ? t->rq_prev->rq_next : head_) = t->rq_next;
     (t->rq_next ? t->rq_next->rq_prev : tail_) = t->rq_prev;
@@ -53,16 +65,16 @@ class RunQueue {
     --size_;
   }
 
-  Task* PopFront() {
-    Task* t = head_;
+  T* PopFront() {
+    T* t = head_;
     if (t != nullptr) Remove(t);
     return t;
   }
 
-  // The first task for which `pred(Task*)` holds, taken off the queue.
+  // The first task for which `pred(T*)` holds, taken off the queue.
   template <typename Pred>
-  Task* PopFirst(Pred pred) {
-    for (Task* t = head_; t != nullptr; t = t->rq_next) {
+  T* PopFirst(Pred pred) {
+    for (T* t = head_; t != nullptr; t = t->rq_next) {
       if (pred(t)) {
         Remove(t);
         return t;
@@ -72,8 +84,8 @@ class RunQueue {
   }
 
  private:
-  Task* head_ = nullptr;
-  Task* tail_ = nullptr;
+  T* head_ = nullptr;
+  T* tail_ = nullptr;
   size_t size_ = 0;
 };
 

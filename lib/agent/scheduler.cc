@@ -23,7 +23,7 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
     DispatchCpuMessage(msg, agent_cpu);
     return;
   }
-  if (msg.sw_region != 0 || msg.sw_index >= TaskTable::kSlots) {
+  if (msg.sw_region != 0 || msg.sw_index >= TaskSlots::kSlots) {
     Bump(stats_.bad);
     return;
   }
@@ -34,7 +34,7 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
       // lost: that thread is gone.
       if (Task* old = tasks_.Get(msg.sw_index, tasks_.GtidAt(msg.sw_index))) {
         old->state = TaskState::kDeparted;
-        TaskGone(*old, agent_cpu);
+        OnGone(*old, nullptr, agent_cpu);
         tasks_.Release(old);
       }
       t = tasks_.Claim(msg.sw_index, msg.gtid);
@@ -64,29 +64,29 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
   t->nice = msg.nice;
   switch (msg.type) {
     case GHOST_MSG_NEW:
-      TaskNew(*t, msg, agent_cpu);
+      OnNew(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_WAKEUP:
-      TaskWakeup(*t, agent_cpu);
+      OnWakeup(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_BLOCKED:
-      TaskBlocked(*t, agent_cpu);
+      OnBlocked(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_YIELD:
-      TaskYield(*t, agent_cpu);
+      OnYield(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_PREEMPTED:
-      TaskPreempted(*t, agent_cpu);
+      OnPreempted(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_AFFINITY_CHANGED:
-      TaskAffinityChanged(*t, agent_cpu);
+      OnAffinityChanged(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_PRIORITY_CHANGED:
-      TaskPriorityChanged(*t, agent_cpu);
+      OnPriorityChanged(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_DEAD:
     case GHOST_MSG_DEPARTED:
-      Forget(*t, agent_cpu);
+      Forget(*t, &msg, agent_cpu);
       break;
     default:
       Bump(stats_.bad);
@@ -100,13 +100,13 @@ void Scheduler::DispatchCpuMessage(const ghost_msg& msg, int agent_cpu) {
   switch (msg.type) {
 #if GHOST_ABI_VERSION >= 2
     case GHOST_MSG_CPU_TICK:
-      CpuTick(msg.cpu, agent_cpu);
+      CpuTick(msg, agent_cpu);
       return;
     case GHOST_MSG_CPU_BUSY:
-      CpuBusy(msg.cpu, agent_cpu);
+      CpuBusy(msg, agent_cpu);
       return;
     case GHOST_MSG_CPU_AVAILABLE:
-      CpuAvailable(msg.cpu, agent_cpu);
+      CpuAvailable(msg, agent_cpu);
       return;
 #endif
     default:
@@ -115,8 +115,8 @@ void Scheduler::DispatchCpuMessage(const ghost_msg& msg, int agent_cpu) {
   }
 }
 
-void Scheduler::Forget(Task& t, int agent_cpu) {
-  TaskGone(t, agent_cpu);
+void Scheduler::Forget(Task& t, const ghost_msg* msg, int agent_cpu) {
+  OnGone(t, msg, agent_cpu);
   const uint32_t index = t.sw_index;
   tasks_.Release(&t);
   // EBUSY would mean it is a member again: then it has a NEW coming.
@@ -146,7 +146,7 @@ Task* Scheduler::Adopt(StatusWord w, int agent_cpu, const Channel* channel) {
   t->seq = w.barrier;
   t->state = StateFromStatusWordFlags(w.flags);
   Bump(stats_.adopted);
-  TaskDiscovered(*t, TaskState::kNew, agent_cpu);
+  OnDiscovered(*t, TaskState::kNew, agent_cpu);
   return t;
 }
 
@@ -154,7 +154,7 @@ void Scheduler::ResyncTask(Task& t, int agent_cpu) {
   const StatusWord w = kernel_.words().Read(t.sw_index);
   if (!w.in_use() || w.gtid != t.gtid) {
     t.state = TaskState::kDeparted;
-    TaskGone(t, agent_cpu);
+    OnGone(t, nullptr, agent_cpu);
     tasks_.Release(&t);
     return;
   }
@@ -163,16 +163,16 @@ void Scheduler::ResyncTask(Task& t, int agent_cpu) {
   t.seq = w.barrier;
   t.state = StateFromStatusWordFlags(w.flags);
   if (t.state == TaskState::kDead) {
-    Forget(t, agent_cpu);
+    Forget(t, nullptr, agent_cpu);
     return;
   }
-  TaskDiscovered(t, before, agent_cpu);
+  OnDiscovered(t, before, agent_cpu);
 }
 
 void Scheduler::Resync(int agent_cpu, bool adopt_unknown,
                        const Channel* channel) {
   Bump(stats_.resyncs);
-  tasks_.ForEach([&](Task* t) {
+  tasks_.ForEachTask([&](Task* t) {
     if (agent_cpu < 0 || t->owner == agent_cpu) ResyncTask(*t, agent_cpu);
   });
   if (!adopt_unknown) return;

@@ -1,5 +1,5 @@
 // Scheduler: the base of every policy. It turns the kernel's messages into
-// typed callbacks on Tasks, keeping each task's sequence number and state
+// callbacks on tasks, keeping each task's sequence number and state
 // machine (lib/agent/task.h) so a policy only decides.
 //
 // Dispatch() checks each message against what the agent knows: an old
@@ -12,10 +12,13 @@
 // adopts every thread and associates it with the agent's queue at the
 // barrier it read, so that no message after that point is missed.
 //
-// A policy derives from Scheduler and implements the callbacks; each gets
-// the task with its new state and sequence number already applied, and
-// the CPU of the agent thread that dispatched it. Callbacks for one task
-// always come from the agent thread that owns its queue.
+// Scheduler knows tasks as Task; a policy derives from SchedulerFor<T>
+// (lib/agent/scheduler_for.h), or PolicyFor<T> (lib/agent/policy.h),
+// with T its own task type, and gets its callbacks with T. Each callback
+// gets the task with its new state and sequence number already applied,
+// the message that caused it, and the CPU of the agent thread that
+// dispatched it. Callbacks for one task always come from the agent thread
+// that owns its queue.
 #ifndef GHOST_LIB_AGENT_SCHEDULER_H_
 #define GHOST_LIB_AGENT_SCHEDULER_H_
 
@@ -44,7 +47,8 @@ class Scheduler {
     std::atomic<uint64_t> bad{0};  // messages about no valid status word
   };
 
-  Scheduler(KernelInterface& kernel, TaskTable& tasks)
+  // `tasks` is the policy's table (SchedulerFor owns it).
+  Scheduler(KernelInterface& kernel, TaskSlots& tasks)
       : kernel_(kernel), tasks_(tasks) {}
   virtual ~Scheduler() = default;
   Scheduler(const Scheduler&) = delete;
@@ -64,45 +68,47 @@ class Scheduler {
     Resync(agent_cpu, /*adopt_unknown=*/true, &channel);
   }
 
+  // Whether the policy has `t` on a run queue (for the census; false for
+  // a policy whose tasks have no RunQueueLinks).
+  virtual bool Queued(const Task& t) const { return false; }
+
   const Stats& stats() const { return stats_; }
-  TaskTable& tasks() { return tasks_; }
+  TaskSlots& tasks() { return tasks_; }
+  const TaskSlots& tasks() const { return tasks_; }
   KernelInterface& kernel() { return kernel_; }
 
  protected:
-  // The thread entered or was born (t.state says blocked/runnable/running).
-  virtual void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void TaskWakeup(Task& t, int agent_cpu) = 0;
-  virtual void TaskBlocked(Task& t, int agent_cpu) = 0;
-  virtual void TaskYield(Task& t, int agent_cpu) = 0;
-  virtual void TaskPreempted(Task& t, int agent_cpu) = 0;
-  // DEAD or DEPARTED (t.state says which). The task leaves the table when
-  // this returns, so it must be on no run queue and no CPU by then.
-  virtual void TaskGone(Task& t, int agent_cpu) = 0;
-  // Found or corrected from its status word; `before` is the state the
-  // agent believed (kNew for a thread it did not know).
-  virtual void TaskDiscovered(Task& t, TaskState before, int agent_cpu) = 0;
-  virtual void TaskAffinityChanged(Task& t, int agent_cpu) {
-    t.not_allowed = 0;
-  }
-  virtual void TaskPriorityChanged(Task& t, int agent_cpu) {}
-
-  // CPU messages (gtid 0): a tick, a higher class took the CPU, or left
-  // it. Only kernels that send them call these.
-  virtual void CpuTick(int cpu, int agent_cpu) {}
-  virtual void CpuBusy(int cpu, int agent_cpu) {}
-  virtual void CpuAvailable(int cpu, int agent_cpu) {}
+  // CPU messages (gtid 0; `msg.cpu` is the CPU): a tick, a higher class
+  // took the CPU, or left it. Only kernels that send them call these.
+  virtual void CpuTick(const ghost_msg& msg, int agent_cpu) {}
+  virtual void CpuBusy(const ghost_msg& msg, int agent_cpu) {}
+  virtual void CpuAvailable(const ghost_msg& msg, int agent_cpu) {}
 
  private:
+  // The task callbacks as the framework makes them; SchedulerFor<T>
+  // passes each on to the policy's callback of the same event, with T.
+  virtual void OnNew(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void OnWakeup(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void OnBlocked(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void OnYield(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void OnPreempted(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  virtual void OnAffinityChanged(Task& t, const ghost_msg& msg,
+                                 int agent_cpu) = 0;
+  virtual void OnPriorityChanged(Task& t, const ghost_msg& msg,
+                                 int agent_cpu) = 0;
+  virtual void OnGone(Task& t, const ghost_msg* msg, int agent_cpu) = 0;
+  virtual void OnDiscovered(Task& t, TaskState before, int agent_cpu) = 0;
+
   void DispatchCpuMessage(const ghost_msg& msg, int agent_cpu);
-  // Takes `t` out of the table (after TaskGone) and frees its word.
-  void Forget(Task& t, int agent_cpu);
+  // Takes `t` out of the table (after OnGone) and frees its word.
+  void Forget(Task& t, const ghost_msg* msg, int agent_cpu);
   // Adopts the thread of word `w`; nullptr if it is gone or not a thread.
   Task* Adopt(StatusWord w, int agent_cpu, const Channel* channel);
   // Brings one known task up to date with its word.
   void ResyncTask(Task& t, int agent_cpu);
 
   KernelInterface& kernel_;
-  TaskTable& tasks_;
+  TaskSlots& tasks_;
   Stats stats_;
 };
 

@@ -7,7 +7,7 @@
 //   any live state ──► dead (DEAD) or departed (DEPARTED)
 //
 // "running" means latched or on a CPU: a commit that completed moves a
-// task there (Task::Latched), and YIELD/PREEMPTED/BLOCKED move it off.
+// task there, and YIELD/PREEMPTED/BLOCKED move it off.
 // NextState() is pure, so the host tests check every edge; an edge that
 // should not happen (the agent's view and the kernel's differ, e.g. after
 // lost messages) is reported as not legal, and the scheduler counts it
@@ -43,6 +43,9 @@ Transition NextState(TaskState from, uint16_t type, uint16_t flags);
 // The state the status word's flags describe (for discovery/resync).
 TaskState StateFromStatusWordFlags(uint32_t flags);
 
+// What the framework knows of a thread. A policy keeps its own per-thread
+// state in a type derived from Task (e.g. schedulers/fifo/common/
+// fifo_task.h), and its task table holds that type (task_table.h).
 struct Task {
   uint64_t gtid = 0;
   uint32_t sw_index = 0;
@@ -52,26 +55,9 @@ struct Task {
   int owner = -1;  // the agent CPU whose queue its messages go to
   int nice = 0;
   uint64_t runtime = 0;
-  // CPUs (< 64) where a commit failed CPU_NOT_ALLOWED; cleared when its
-  // affinity changes. A policy skips them.
-  uint64_t not_allowed = 0;
-  int64_t run_start_ns = 0;  // when it was last latched
-  int64_t queued_ns = 0;     // when it joined its run queue (policy clock)
-
-  // Run queue links (RunQueue); `rq` is the queue it is on, if any.
-  Task* rq_next = nullptr;
-  Task* rq_prev = nullptr;
-  void* rq = nullptr;
 
   bool live() const {
     return state != TaskState::kDead && state != TaskState::kDeparted;
-  }
-  bool queued() const { return rq != nullptr; }
-  bool AllowedOn(int c) const {
-    return c >= 64 || !(not_allowed & (uint64_t{1} << c));
-  }
-  void Disallow(int c) {
-    if (c < 64) not_allowed |= uint64_t{1} << c;
   }
 };
 

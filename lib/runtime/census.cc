@@ -23,14 +23,15 @@ std::string Census(Policy& policy) {
   std::string running;   // which threads it believes run where
   std::string blocked;   // which it believes asleep
   std::string unqueued;  // runnable, yet on no run queue: a lost thread
-  policy.tasks().ForEach([&](Task* t) {
+  policy.tasks().ForEachTask([&](Task* t) {
     by_state[static_cast<int>(t->state)]++;
-    if (t->queued()) ++queued;
+    const bool on_queue = policy.Queued(*t);
+    if (on_queue) ++queued;
     if (t->state == TaskState::kRunning) {
       absl::StrAppend(&running, " ", t->sw_index, "@", t->cpu);
     } else if (t->state == TaskState::kBlocked) {
       absl::StrAppend(&blocked, " ", t->sw_index);
-    } else if (t->state == TaskState::kRunnable && !t->queued()) {
+    } else if (t->state == TaskState::kRunnable && !on_queue) {
       absl::StrAppend(&unqueued, " ", t->sw_index);
     }
   });

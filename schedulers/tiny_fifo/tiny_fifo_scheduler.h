@@ -12,16 +12,23 @@
 #include "lib/agent/agent_group.h"
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
-#include "lib/agent/scheduler.h"
-#include "lib/agent/task_table.h"
+#include "lib/agent/task.h"
 #include "lib/agent/txn.h"
 
 namespace ghost {
 
-class TinyFifoScheduler final : public Policy {
+// What the policy keeps about each thread: its place in the run queue,
+// and whether our CPU refused it.
+struct TinyTask : Task, RunQueueLinks<TinyTask> {
+  // A commit failed CPU_NOT_ALLOWED (our CPU is outside its affinity):
+  // skipped until its affinity changes.
+  bool refused = false;
+};
+
+class TinyFifoScheduler final : public PolicyFor<TinyTask> {
  public:
   TinyFifoScheduler(KernelInterface& kernel, int cpu)
-      : Policy(kernel, table_), cpu_(cpu) {}
+      : PolicyFor<TinyTask>(kernel), cpu_(cpu) {}
 
   // The policy of `ghost_agent --policy=tiny_fifo`: one CPU only.
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
@@ -52,20 +59,22 @@ class TinyFifoScheduler final : public Policy {
     while (channel_->Pop(&msg)) Dispatch(msg, cpu_);
     if (channel_->TakeOverflow()) Resync(cpu_, true, nullptr);
     // The oldest thread that may run here, if our CPU is free.
-    Task* next =
+    TinyTask* next =
         current_ != nullptr
             ? nullptr
-            : rq_.PopFirst([this](Task* t) { return t->AllowedOn(cpu_); });
+            : rq_.PopFirst([](TinyTask* t) { return !t->refused; });
     if (next == nullptr) {
       (void)kernel().BlockAgent(barrier);
       return;
     }
-    const int32_t result = CommitOne(
-        kernel(),
-        {.cpu = cpu_, .gtid = next->gtid, .task_barrier = next->seq,
-         .agent_barrier = barrier,
-         .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK | GHOST_RUN_F_WAKE_ON_YIELD |
-                      GHOST_RUN_F_WAKE_ON_PREEMPT});
+    const int32_t result =
+        CommitOne(kernel(), {.cpu = cpu_,
+                             .gtid = next->gtid,
+                             .task_barrier = next->seq,
+                             .agent_barrier = barrier,
+                             .run_flags = GHOST_RUN_F_WAKE_ON_BLOCK |
+                                          GHOST_RUN_F_WAKE_ON_YIELD |
+                                          GHOST_RUN_F_WAKE_ON_PREEMPT});
     txns_.Count(result);
     switch (result) {
       case GHOST_TXN_COMPLETE:
@@ -84,7 +93,7 @@ class TinyFifoScheduler final : public Policy {
         return;
       // No message will come: keep the thread, or it is lost.
       case GHOST_TXN_CPU_NOT_ALLOWED:  // skipped until AFFINITY_CHANGED
-        next->Disallow(cpu_);
+        next->refused = true;
         rq_.PushBack(next);
         return;
       default:  // stale barriers, no agent, a failed call: wait, try again
@@ -95,39 +104,43 @@ class TinyFifoScheduler final : public Policy {
   }
 
  protected:
-  void TaskNew(Task& t, const ghost_msg&, int) override {
+  void TaskNew(TinyTask& t, const ghost_msg&, int) override {
     if (t.state == TaskState::kRunnable) rq_.PushBack(&t);
   }
-  void TaskWakeup(Task& t, int) override { rq_.PushBack(&t); }
-  void TaskBlocked(Task& t, int) override { OffCpu(t); }
-  void TaskYield(Task& t, int) override {
+  void TaskWakeup(TinyTask& t, const ghost_msg&, int) override {
+    rq_.PushBack(&t);
+  }
+  void TaskBlocked(TinyTask& t, const ghost_msg&, int) override { OffCpu(t); }
+  void TaskYield(TinyTask& t, const ghost_msg&, int) override {
     OffCpu(t);
     rq_.PushBack(&t);
   }
-  void TaskPreempted(Task& t, int) override {
+  void TaskPreempted(TinyTask& t, const ghost_msg&, int) override {
     OffCpu(t);
     rq_.PushFront(&t);
   }
-  void TaskGone(Task& t, int) override {
+  void TaskGone(TinyTask& t, const ghost_msg*, int) override {
     OffCpu(t);
     rq_.Remove(&t);
   }
-  void TaskDiscovered(Task& t, TaskState, int) override {
+  void TaskDiscovered(TinyTask& t, TaskState, int) override {
     rq_.Remove(&t);
     if (t.state == TaskState::kRunnable) rq_.PushBack(&t);
   }
+  void TaskAffinityChanged(TinyTask& t, const ghost_msg&, int) override {
+    t.refused = false;  // our CPU may be allowed now: try it again
+  }
 
  private:
-  void OffCpu(Task& t) {
+  void OffCpu(TinyTask& t) {
     if (current_ == &t) current_ = nullptr;
   }
 
-  TaskTable table_;
   const int cpu_;
   Channel* channel_ = nullptr;
   uint32_t sw_index_ = 0;
-  RunQueue rq_;
-  Task* current_ = nullptr;
+  RunQueue<TinyTask> rq_;
+  TinyTask* current_ = nullptr;
 };
 
 }  // namespace ghost

@@ -1,7 +1,5 @@
 // The centralized FIFO policy's decisions on scripted event streams,
 // against the in-process fake kernel.
-#include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
-
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -10,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "lib/util/cpu_set.h"
+#include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
 
 namespace ghost::fifo {
@@ -21,8 +21,7 @@ int64_t fake_now = 0;
 
 class CentralizedFifoTest : public ::testing::Test {
  protected:
-  explicit CentralizedFifoTest(
-      CentralizedFifoScheduler::Options options = {})
+  explicit CentralizedFifoTest(CentralizedFifoScheduler::Options options = {})
       : kernel_({0, 1, 2, 3}),
         sched_(kernel_, {0, 1, 2, 3}, WithFakeClock(std::move(options))) {}
 
@@ -55,8 +54,7 @@ class CentralizedFifoTest : public ::testing::Test {
 };
 
 TEST_F(CentralizedFifoTest, OneCommitFillsEveryFreeCpu) {
-  const uint64_t a = kernel_.Spawn(), b = kernel_.Spawn(),
-                 c = kernel_.Spawn();
+  const uint64_t a = kernel_.Spawn(), b = kernel_.Spawn(), c = kernel_.Spawn();
   const int calls = kernel_.commit_calls();
   GlobalRound();
   EXPECT_EQ(kernel_.commit_calls(), calls + 1);
@@ -125,6 +123,65 @@ TEST_F(CentralizedFifoTest, TheRoleMovesAndTheOldCpuGetsWork) {
   EXPECT_NE(kernel_.running_gtid(0), 0u) << "CPU 0 is an ordinary CPU now";
   EXPECT_EQ(kernel_.running_gtid(1), 0u);
 }
+
+// A thread refused by a CPU numbered past any 64-bit mask is not tried
+// there again until its affinity changes (a 64-bit mask answered "allowed"
+// for every CPU >= 64, and the agent retried the refused CPU forever).
+class CentralizedFarCpuTest : public ::testing::TestWithParam<int> {
+ protected:
+  CentralizedFarCpuTest()
+      : far_(GetParam()),
+        kernel_({0, 1, far_}),
+        sched_(kernel_, {0, 1, far_}, {.queue_size = 256}) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(sched_.Init().ok());
+    for (int cpu : {0, 1, far_}) {
+      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
+      ASSERT_TRUE(sw.ok());
+      sched_.AgentAttached(cpu, *sw);
+    }
+    sched_.AllAttached();
+    kernel_.SetCallerCpu(0);
+  }
+
+  uint64_t refusals() const {
+    return sched_.txns().by_result[GHOST_TXN_CPU_NOT_ALLOWED].load();
+  }
+
+  const int far_;
+  FakeKernel kernel_;
+  CentralizedFifoScheduler sched_;
+};
+
+TEST_P(CentralizedFarCpuTest, ARefusedCpuIsNotTriedAgainUntilAffinityChanges) {
+  const uint64_t busy = kernel_.Spawn();
+  sched_.Round(0);
+  ASSERT_EQ(kernel_.cpu_of(busy), 1);
+  const uint64_t picky = kernel_.Spawn(/*runnable=*/false);
+  kernel_.SetAllowedCpus(picky, CpuSet::Of({1}));
+  kernel_.Wake(picky);
+  sched_.Round(0);  // CPU 1 is busy: it tries the far CPU, refused
+  EXPECT_EQ(refusals(), 1u);
+  for (int i = 0; i < 5; ++i) sched_.Round(0);
+  EXPECT_EQ(refusals(), 1u) << "CPU " << far_ << " was tried again";
+  EXPECT_EQ(kernel_.cpu_of(picky), -1);
+  kernel_.Block(busy);
+  sched_.Round(0);
+  EXPECT_EQ(kernel_.cpu_of(picky), 1) << "it runs where it may";
+  // Its affinity now allows the far CPU: the refusal is forgotten.
+  kernel_.Block(picky);
+  kernel_.Wake(busy);
+  sched_.Round(0);  // busy takes CPU 1 again
+  kernel_.SetAllowedCpus(picky, CpuSet::Of({far_}));
+  kernel_.Wake(picky);
+  sched_.Round(0);
+  EXPECT_EQ(kernel_.cpu_of(picky), far_);
+  EXPECT_EQ(refusals(), 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(PastSixtyFourAndPastAThousand, CentralizedFarCpuTest,
+                         ::testing::Values(70, 1100));
 
 class CentralizedSliceTest : public CentralizedFifoTest {
  protected:

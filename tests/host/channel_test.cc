@@ -44,7 +44,8 @@ class Ring {
 
 TEST(ChannelTest, PeekLeavesTheMessageUntilConsumed) {
   Ring ring(16);
-  Channel ch(ring.mapping(), 7);
+  MessageRing reader(ring.mapping());
+  Channel ch(reader, 7);
   ASSERT_TRUE(ring.Produce(1));
   ghost_msg msg;
   ASSERT_TRUE(ch.Peek(&msg));
@@ -60,7 +61,8 @@ TEST(ChannelTest, PeekLeavesTheMessageUntilConsumed) {
 TEST(ChannelTest, ReadsInOrderAcrossTheCounterWrap) {
   // head and tail are free-running u32s: start just below the wrap.
   Ring ring(16, std::numeric_limits<uint32_t>::max() - 5);
-  Channel ch(ring.mapping(), 1);
+  MessageRing reader(ring.mapping());
+  Channel ch(reader, 1);
   uint32_t next = 1;
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(ring.Produce(next + i));
@@ -78,7 +80,8 @@ TEST(ChannelTest, ReadsInOrderAcrossTheCounterWrap) {
 
 TEST(ChannelTest, OverflowIsReportedOnceAndTheRingStaysIntact) {
   Ring ring(16);
-  Channel ch(ring.mapping(), 1);
+  MessageRing reader(ring.mapping());
+  Channel ch(reader, 1);
   EXPECT_FALSE(ch.TakeOverflow());
   for (uint32_t i = 1; i <= 20; ++i) ring.Produce(i);  // 4 dropped
   EXPECT_TRUE(ch.TakeOverflow());
@@ -99,7 +102,8 @@ TEST(ChannelTest, OverflowIsReportedOnceAndTheRingStaysIntact) {
 TEST(ChannelTest, AChannelOpenedOnAnOverflowedRingReportsOnlyNewDrops) {
   Ring ring(16);
   ring.hdr()->overflow = 3;  // before this agent
-  Channel ch(ring.mapping(), 1);
+  MessageRing reader(ring.mapping());
+  Channel ch(reader, 1);
   EXPECT_FALSE(ch.TakeOverflow());
 }
 

@@ -1,11 +1,11 @@
 // The per-CPU FIFO policy's decisions on scripted event streams, against
 // the in-process fake kernel. The real kernel: tests/vm/agent_fifo_test.cc.
-#include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
-
 #include <vector>
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "lib/util/cpu_set.h"
+#include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
 
 namespace ghost::fifo {
@@ -170,6 +170,34 @@ TEST_F(PerCpuFifoTest, AThreadNotAllowedOnItsHomeCpuRunsElsewhere) {
   Round(3);
   EXPECT_EQ(kernel_.cpu_of(a), 3);
 }
+
+// CPUs numbered past any 64-bit mask: a refusal there is remembered.
+class PerCpuFarCpuTest : public PerCpuFifoTest,
+                         public ::testing::WithParamInterface<int> {
+ protected:
+  PerCpuFarCpuTest() : PerCpuFifoTest({1, GetParam()}) {}
+};
+
+TEST_P(PerCpuFarCpuTest, AThreadRefusedByAFarCpuRunsWhereItMay) {
+  const int far = GetParam();
+  const uint64_t busy = kernel_.Spawn();
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(busy), 1);
+  const uint64_t picky = kernel_.Spawn(/*runnable=*/false);
+  kernel_.SetAllowedCpus(picky, CpuSet::Of({1}));
+  kernel_.Wake(picky);
+  Round(1);                                // queued on CPU 1, which is busy
+  for (int i = 0; i < 5; ++i) Round(far);  // the idle far CPU steals it
+  EXPECT_EQ(sched_.txns().by_result[GHOST_TXN_CPU_NOT_ALLOWED].load(), 1u)
+      << "CPU " << far << " was tried again";
+  EXPECT_EQ(kernel_.cpu_of(picky), -1);
+  kernel_.Block(busy);
+  Round(1);  // CPU 1 is free: it takes the thread back from the far CPU
+  EXPECT_EQ(kernel_.cpu_of(picky), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(PastSixtyFourAndPastAThousand, PerCpuFarCpuTest,
+                         ::testing::Values(70, 1100));
 
 TEST_F(PerCpuFifoTest, AStaleCommitIsRetriedAfterTheNews) {
   const uint64_t a = kernel_.Spawn(/*runnable=*/false);

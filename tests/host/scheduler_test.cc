@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/agent/scheduler_for.h"
 #include "tests/host/fakes/fake_kernel.h"
 
 namespace ghost {
@@ -17,28 +18,46 @@ namespace {
 using ::ghost::testing::FakeKernel;
 using ::testing::ElementsAre;
 
-class RecordingScheduler final : public Scheduler {
+class RecordingScheduler final : public SchedulerFor<Task> {
  public:
-  explicit RecordingScheduler(KernelInterface& k) : Scheduler(k, table_) {}
+  explicit RecordingScheduler(KernelInterface& k) : SchedulerFor<Task>(k) {}
   std::vector<std::string> calls;
+  // The message each callback got: "TYPE seq N", or "none".
+  std::vector<std::string> causes;
 
  protected:
-  void TaskNew(Task& t, const ghost_msg&, int) override { Log("new", t); }
-  void TaskWakeup(Task& t, int) override { Log("wakeup", t); }
-  void TaskBlocked(Task& t, int) override { Log("blocked", t); }
-  void TaskYield(Task& t, int) override { Log("yield", t); }
-  void TaskPreempted(Task& t, int) override { Log("preempted", t); }
-  void TaskGone(Task& t, int) override { Log("gone", t); }
+  void TaskNew(Task& t, const ghost_msg& m, int) override { Log("new", t, &m); }
+  void TaskWakeup(Task& t, const ghost_msg& m, int) override {
+    Log("wakeup", t, &m);
+  }
+  void TaskBlocked(Task& t, const ghost_msg& m, int) override {
+    Log("blocked", t, &m);
+  }
+  void TaskYield(Task& t, const ghost_msg& m, int) override {
+    Log("yield", t, &m);
+  }
+  void TaskPreempted(Task& t, const ghost_msg& m, int) override {
+    Log("preempted", t, &m);
+  }
+  void TaskAffinityChanged(Task& t, const ghost_msg& m, int) override {
+    Log("affinity", t, &m);
+  }
+  void TaskGone(Task& t, const ghost_msg* m, int) override {
+    Log("gone", t, m);
+  }
   void TaskDiscovered(Task& t, TaskState before, int) override {
-    Log(absl::StrCat("discovered(was ", TaskStateName(before), ")"), t);
+    Log(absl::StrCat("discovered(was ", TaskStateName(before), ")"), t,
+        nullptr);
   }
 
  private:
-  void Log(const std::string& what, const Task& t) {
-    calls.push_back(absl::StrCat(what, " ", TaskStateName(t.state), " seq ",
-                                 t.seq));
+  void Log(const std::string& what, const Task& t, const ghost_msg* m) {
+    calls.push_back(
+        absl::StrCat(what, " ", TaskStateName(t.state), " seq ", t.seq));
+    causes.push_back(m == nullptr ? "none"
+                                  : absl::StrCat(MessageTypeName(m->type),
+                                                 " seq ", m->seqnum));
   }
-  TaskTable table_;
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -68,8 +87,30 @@ TEST_F(SchedulerTest, MessagesBecomeTypedCallbacksWithTheNewState) {
   const uint64_t t = kernel_.Spawn(/*runnable=*/false);
   kernel_.Wake(t);
   Drain();
-  EXPECT_THAT(sched_.calls, ElementsAre("new blocked seq 1",
-                                        "wakeup runnable seq 2"));
+  EXPECT_THAT(sched_.calls,
+              ElementsAre("new blocked seq 1", "wakeup runnable seq 2"));
+}
+
+TEST_F(SchedulerTest, EachCallbackGetsTheMessageThatCausedIt) {
+  const uint64_t t = kernel_.Spawn(/*runnable=*/false);
+  kernel_.Wake(t);
+  kernel_.SetAllowed(t, 1);
+  kernel_.Exit(t);
+  Drain();
+  EXPECT_THAT(sched_.causes,
+              ElementsAre("NEW seq 1", "WAKEUP seq 2", "AFFINITY_CHANGED seq 3",
+                          "DEAD seq 4"));
+}
+
+TEST_F(SchedulerTest, AThreadFoundGoneInItsWordHasNoMessage) {
+  const uint64_t t = kernel_.Spawn(false);
+  Drain();
+  kernel_.Exit(t);
+  ghost_msg lost;
+  channel_->Pop(&lost);  // its DEAD
+  sched_.Resync(/*agent_cpu=*/-1, /*adopt_unknown=*/false, nullptr);
+  EXPECT_EQ(sched_.calls.back(), "gone dead seq 2");
+  EXPECT_EQ(sched_.causes.back(), "none");
 }
 
 TEST_F(SchedulerTest, AnOldMessageIsDroppedAsStale) {
@@ -86,7 +127,7 @@ TEST_F(SchedulerTest, AGapIsCountedAndTheMessageStillApplies) {
   Drain();
   kernel_.Wake(t);
   ghost_msg wake;
-  channel_->Pop(&wake);  // lost
+  channel_->Pop(&wake);      // lost
   kernel_.SetAllowed(t, 1);  // seq 3: after a gap
   Drain();
   EXPECT_EQ(sched_.stats().gaps.load(), 1u);
@@ -156,8 +197,10 @@ TEST_F(SchedulerTest, CpuMessagesAreNotThreadMessages) {
 }
 
 TEST_F(SchedulerTest, AMessageWithABadWordIndexIsRejected) {
-  ghost_msg msg{.type = GHOST_MSG_NEW, .seqnum = 1, .gtid = 5,
-                .sw_index = TaskTable::kSlots};
+  ghost_msg msg{.type = GHOST_MSG_NEW,
+                .seqnum = 1,
+                .gtid = 5,
+                .sw_index = TaskSlots::kSlots};
   sched_.Dispatch(msg, 0);
   EXPECT_EQ(sched_.stats().bad.load(), 1u);
   EXPECT_TRUE(sched_.calls.empty());

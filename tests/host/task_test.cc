@@ -63,9 +63,15 @@ TEST(TaskStateTest, StatusWordFlagsGiveTheState) {
             S::kDead);
 }
 
+// A policy's task type, as the run queue and the table hold it.
+struct QueuedTask : Task, RunQueueLinks<QueuedTask> {
+  bool refused = false;
+  int64_t queued_ns = 0;
+};
+
 TEST(RunQueueTest, IsFirstInFirstOutWithFrontInsertionAndRemoval) {
-  Task a, b, c, d;
-  RunQueue rq;
+  QueuedTask a, b, c, d;
+  RunQueue<QueuedTask> rq;
   rq.PushBack(&a);
   rq.PushBack(&b);
   rq.PushFront(&c);
@@ -81,19 +87,20 @@ TEST(RunQueueTest, IsFirstInFirstOutWithFrontInsertionAndRemoval) {
 }
 
 TEST(RunQueueTest, PopFirstSkipsWhatThePredicateRejects) {
-  Task a, b;
-  a.Disallow(2);
-  RunQueue rq;
+  QueuedTask a, b;
+  a.refused = true;
+  RunQueue<QueuedTask> rq;
   rq.PushBack(&a);
   rq.PushBack(&b);
-  EXPECT_EQ(rq.PopFirst([](Task* t) { return t->AllowedOn(2); }), &b);
+  auto ok = [](QueuedTask* t) { return !t->refused; };
+  EXPECT_EQ(rq.PopFirst(ok), &b);
   EXPECT_EQ(rq.size(), 1u);
-  EXPECT_EQ(rq.PopFirst([](Task* t) { return t->AllowedOn(2); }), nullptr);
+  EXPECT_EQ(rq.PopFirst(ok), nullptr);
 }
 
 TEST(RunQueueTest, RemovingFromAnotherQueueIsANoOp) {
-  Task a;
-  RunQueue one, two;
+  QueuedTask a;
+  RunQueue<QueuedTask> one, two;
   one.PushBack(&a);
   two.Remove(&a);
   EXPECT_EQ(one.size(), 1u);
@@ -101,15 +108,47 @@ TEST(RunQueueTest, RemovingFromAnotherQueueIsANoOp) {
 }
 
 TEST(TaskTableTest, FindsByWordAndGtidAndCountsLiveTasks) {
-  TaskTable table;
+  TaskTable<Task> table;
   Task* t = table.Claim(5, 42);
   EXPECT_EQ(table.Get(5, 42), t);
   EXPECT_EQ(table.Get(5, 43), nullptr) << "another thread's word";
-  EXPECT_EQ(table.Get(TaskTable::kSlots, 42), nullptr);
+  EXPECT_EQ(table.Get(TaskTable<Task>::kSlots, 42), nullptr);
   EXPECT_EQ(table.live(), 1);
   table.Release(t);
   EXPECT_EQ(table.Get(5, 42), nullptr);
   EXPECT_EQ(table.live(), 0);
+}
+
+TEST(TaskTableTest, AClaimedSlotStartsAsTheBlankWithNothingOfItsLastThread) {
+  QueuedTask blank;
+  blank.queued_ns = -1;  // the policy's own starting value
+  TaskTable<QueuedTask> table(blank);
+  QueuedTask* t = table.Claim(7, 100);
+  EXPECT_EQ(t->queued_ns, -1);
+  t->refused = true;
+  t->queued_ns = 5;
+  t->seq = 9;
+  table.Release(t);
+  QueuedTask* again = table.Claim(7, 200);
+  EXPECT_EQ(again->gtid, 200u);
+  EXPECT_EQ(again->sw_index, 7u);
+  EXPECT_FALSE(again->refused);
+  EXPECT_EQ(again->queued_ns, -1);
+  EXPECT_EQ(again->seq, 0u);
+}
+
+TEST(TaskTableTest, TheFrameworkSeesThePolicysTasksAsTasks) {
+  TaskTable<QueuedTask> table;
+  TaskSlots& slots = table;
+  QueuedTask* t = table.Claim(3, 30);
+  table.Claim(4, 40);
+  EXPECT_EQ(slots.Get(3, 30), t);
+  int seen = 0;
+  slots.ForEachTask(
+      [&](Task* task) { seen += task->gtid == 30 || task->gtid == 40; });
+  EXPECT_EQ(seen, 2);
+  slots.Release(t);
+  EXPECT_EQ(table.live(), 1);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@
 #include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/enclave_child.h"
 #include "tests/vm/vm_helpers.h"
+#include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
@@ -44,6 +45,7 @@ using ::ghost::testing::EnclaveGoneWithin;
 using ::ghost::testing::FinishInEnclave;
 using ::ghost::testing::RunInEnclave;
 using ::ghost::testing::StartInEnclave;
+using ::ghost::testing::WaitFor;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -338,7 +340,8 @@ TEST_P(AgentFifoTest, ACfsThreadOnAnEnclaveCpuKeepsItsCpuUnderLoad) {
   const pid_t child =
       StartInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
                      [progress] { return MixedThreads(30, 300, progress); });
-  while (progress->started.load() < 30) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_TRUE(WaitFor([&] { return progress->started.load() == 30; }))
+      << "the workload's threads did not all start" << agent->output();
   const double share = CfsShareOn(1, absl::Seconds(3));
   std::cout << "CFS share of CPU 1 under a busy " << GetParam()
             << " enclave: " << share << "\n";
@@ -351,13 +354,18 @@ TEST_P(AgentFifoTest, ACfsThreadOnAnEnclaveCpuKeepsItsCpuUnderLoad) {
 
 TEST_P(AgentFifoTest, StoppingDestroysTheEnclaveAndThreadsFinishUnderCfs) {
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  Progress* progress = SharedProgress();
   const pid_t child = StartInEnclave(
       Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
-      [] { return MixedThreads(10, 400); });  // seconds of work
-  absl::SleepFor(absl::Milliseconds(300));
+      [progress] { return MixedThreads(10, 400, progress); });  // seconds
+  // Stop while the threads are in the enclave and working.
+  ASSERT_TRUE(WaitFor([&] { return progress->started.load() == 10; }))
+      << agent->output();
   Stop(*agent);
   EXPECT_EQ(FinishInEnclave(child, absl::Seconds(40)), 0)
       << "the threads went back to CFS and finished";
+  EXPECT_EQ(progress->finished.load(), 10);
+  munmap(progress, sizeof(Progress));
 }
 
 TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
@@ -366,12 +374,13 @@ TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
   const pid_t child =
       StartInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT),
                      [progress] { return MixedThreads(20, 40, progress); });
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(WaitFor([&] { return progress->started.load() == 20; }))
+      << first->output();
   first->Signal(SIGTERM);
   ASSERT_EQ(first->WaitExit(absl::Seconds(20)), 0) << first->output();
   EXPECT_THAT(first->output(), HasSubstr("kept"));
-  // No agent: the threads wait (K16) until the next one finds them.
-  absl::SleepFor(absl::Milliseconds(300));
+  // No agent now: the kernel runs the threads itself (bypass) until the
+  // successor attaches and finds them.
   AgentFifoProcess second({mode(), absl::StrCat("--enclave=", kEnclaveId),
                            "--on_exit=destroy"});
   ASSERT_TRUE(second.WaitForOutput("ready", absl::Seconds(30)))
@@ -439,7 +448,9 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
         probe.join();
         return code;
       });
-  absl::SleepFor(absl::Milliseconds(500));
+  // The upgrade happens under load: every worker has started.
+  ASSERT_TRUE(WaitFor([&] { return progress->started.load() == 50; }))
+      << old_agent->output();
 
   AgentFifoProcess new_agent({mode(), absl::StrCat("--enclave=", kEnclaveId),
                               "--on_exit=destroy"});

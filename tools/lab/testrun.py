@@ -77,6 +77,12 @@ def _vm_abi_tests(tally, image, initrd, args):
     if vmtests.summary_line(output) is None:
         tally.add("vm", "the test runner finished", False,
                   "no closing line: it crashed or was cut off")
+    elif args.filter and not passed and not failed:
+        # A filter that matches nothing would otherwise pass silently.
+        tally.add("vm", f"the filter {args.filter!r} matches a test", False,
+                  "no VM test ran; parameterized suites carry a prefix "
+                  "(e.g. '*AgentFifoTest*'): list them with "
+                  "`tools/ghost lab run 'ghost_vm_tests --gtest_list_tests'`")
     tally.add("vm", "the kernel stayed healthy", result.ok,
               "; ".join(result.verdict.problems))
     qemu.report(result, "VM tests")

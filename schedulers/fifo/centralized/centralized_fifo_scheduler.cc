@@ -20,7 +20,7 @@ int64_t MonotonicNs() {
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : Policy(kernel, table_),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
       options_(std::move(options)),
       batch_(kernel, static_cast<int>(cpus.size())),
       pending_(cpus.size(), nullptr),
@@ -67,31 +67,36 @@ uint64_t CentralizedFifoScheduler::current_on(int cpu) const {
   return i >= 0 && cpus_[i].current != nullptr ? cpus_[i].current->gtid : 0;
 }
 
-void CentralizedFifoScheduler::Enqueue(Task& t, bool front) {
+void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   if (t.queued()) return;
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 
-void CentralizedFifoScheduler::LeaveCpus(Task& t) {
+void CentralizedFifoScheduler::LeaveCpus(FifoTask& t) {
   for (Cpu& c : cpus_) {
     if (c.current == &t) c.current = nullptr;
   }
 }
 
-void CentralizedFifoScheduler::TaskNew(Task& t, const ghost_msg&, int) {
+void CentralizedFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&, int) {
   if (t.state == TaskState::kRunnable) Enqueue(t, false);
 }
 
-void CentralizedFifoScheduler::TaskWakeup(Task& t, int) { Enqueue(t, false); }
+void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
+  Enqueue(t, false);
+}
 
-void CentralizedFifoScheduler::TaskBlocked(Task& t, int) { LeaveCpus(t); }
+void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
+  LeaveCpus(t);
+}
 
-void CentralizedFifoScheduler::TaskYield(Task& t, int) {
+void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
   Enqueue(t, false);
 }
 
-void CentralizedFifoScheduler::TaskPreempted(Task& t, int) {
+void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
+                                             int) {
   bool sliced = false;
   for (Cpu& c : cpus_) {
     if (c.sliced_out == &t) {
@@ -105,7 +110,7 @@ void CentralizedFifoScheduler::TaskPreempted(Task& t, int) {
   Enqueue(t, /*front=*/!sliced);
 }
 
-void CentralizedFifoScheduler::TaskGone(Task& t, int) {
+void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
   LeaveCpus(t);
   for (Cpu& c : cpus_) {
     if (c.sliced_out == &t) c.sliced_out = nullptr;
@@ -113,7 +118,7 @@ void CentralizedFifoScheduler::TaskGone(Task& t, int) {
   rq_.Remove(&t);
 }
 
-void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
+void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
   bool latched_here = false;
   for (const Cpu& c : cpus_) latched_here |= c.current == &t;
   // "On a CPU" where we did not latch it: queue it anyway. If it really
@@ -129,13 +134,19 @@ void CentralizedFifoScheduler::TaskDiscovered(Task& t, TaskState, int) {
   }
 }
 
-void CentralizedFifoScheduler::CpuBusy(int cpu, int) {
+void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
+                                                   const ghost_msg&, int) {
+  t.not_allowed.Clear();
+}
+
+void CentralizedFifoScheduler::CpuBusy(const ghost_msg& msg, int) {
+  const int cpu = msg.cpu;
   if (Cpu* c = CpuOf(cpu)) c->available = false;
   if (cpu == global_cpu()) HandOffGlobalRole();
 }
 
-void CentralizedFifoScheduler::CpuAvailable(int cpu, int) {
-  if (Cpu* c = CpuOf(cpu)) c->available = true;
+void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
+  if (Cpu* c = CpuOf(msg.cpu)) c->available = true;
 }
 
 bool CentralizedFifoScheduler::CpuWanted(const Cpu& self) {
@@ -210,7 +221,8 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
     const bool expired = c.current != nullptr && slice > 0 &&
                          now - c.current->run_start_ns >= slice;
     if (c.current != nullptr && !expired) continue;
-    Task* t = rq_.PopFirst([cpu = c.cpu](Task* t) { return t->AllowedOn(cpu); });
+    FifoTask* t =
+        rq_.PopFirst([cpu = c.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
     if (t == nullptr) continue;
     pending_[batch_.size()] = t;
     batch_.Add({.cpu = c.cpu, .gtid = t->gtid, .task_barrier = t->seq});
@@ -219,7 +231,7 @@ bool CentralizedFifoScheduler::Schedule(int64_t now) {
   txns_.calls.fetch_add(1, std::memory_order_relaxed);
   (void)batch_.Commit();
   for (int i = 0; i < batch_.size(); ++i) {
-    Task& t = *pending_[i];
+    FifoTask& t = *pending_[i];
     const int cpu = batch_.request(i).cpu;
     const int32_t result = batch_.result(i);
     txns_.Count(result);

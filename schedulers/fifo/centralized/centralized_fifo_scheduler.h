@@ -33,14 +33,14 @@
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
 #include "lib/agent/scheduler.h"
-#include "lib/agent/task_table.h"
 #include "lib/agent/txn.h"
 #include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
+#include "schedulers/fifo/common/fifo_task.h"
 
 namespace ghost::fifo {
 
-class CentralizedFifoScheduler final : public Policy {
+class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
  public:
   struct Options {
     absl::Duration slice = absl::ZeroDuration();  // zero: run to block
@@ -77,45 +77,45 @@ class CentralizedFifoScheduler final : public Policy {
   uint64_t current_on(int cpu) const;
 
  protected:
-  void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskWakeup(Task& t, int agent_cpu) override;
-  void TaskBlocked(Task& t, int agent_cpu) override;
-  void TaskYield(Task& t, int agent_cpu) override;
-  void TaskPreempted(Task& t, int agent_cpu) override;
-  void TaskGone(Task& t, int agent_cpu) override;
-  void TaskDiscovered(Task& t, TaskState before, int agent_cpu) override;
-  void CpuBusy(int cpu, int agent_cpu) override;
-  void CpuAvailable(int cpu, int agent_cpu) override;
+  void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskWakeup(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskBlocked(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskYield(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskPreempted(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskGone(FifoTask& t, const ghost_msg* msg, int agent_cpu) override;
+  void TaskDiscovered(FifoTask& t, TaskState before, int agent_cpu) override;
+  void TaskAffinityChanged(FifoTask& t, const ghost_msg& msg,
+                           int agent_cpu) override;
+  void CpuBusy(const ghost_msg& msg, int agent_cpu) override;
+  void CpuAvailable(const ghost_msg& msg, int agent_cpu) override;
 
  private:
   struct Cpu {
     int cpu = -1;
     uint32_t sw_index = 0;
-    Task* current = nullptr;
-    bool available = true;  // false while a higher class holds it
-    Task* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due
+    FifoTask* current = nullptr;
+    bool available = true;           // false while a higher class holds it
+    FifoTask* sliced_out = nullptr;  // displaced for its slice, PREEMPTED due
   };
 
   Cpu* CpuOf(int cpu) {
-    return cpu >= 0 && cpu < static_cast<int>(index_.size()) &&
-                   index_[cpu] >= 0
+    return cpu >= 0 && cpu < static_cast<int>(index_.size()) && index_[cpu] >= 0
                ? &cpus_[index_[cpu]]
                : nullptr;
   }
-  void Enqueue(Task& t, bool front);
-  void LeaveCpus(Task& t);
+  void Enqueue(FifoTask& t, bool front);
+  void LeaveCpus(FifoTask& t);
   void GlobalRound(Cpu& self);
   bool Schedule(int64_t now);
   bool CpuWanted(const Cpu& self);
 
-  TaskTable table_;
   std::vector<Cpu> cpus_;
   std::vector<int> index_;
   Options options_;
   Channel* channel_ = nullptr;
-  RunQueue rq_;
+  RunQueue<FifoTask> rq_;
   TxnBatch batch_;
-  std::vector<Task*> pending_;  // by batch position
+  std::vector<FifoTask*> pending_;  // by batch position
   std::atomic<int> global_;
   int64_t last_work_ns_ = 0;
 };

@@ -7,6 +7,7 @@
 
 #include "lib/agent/task.h"
 #include "lib/uapi/linux/ghost.h"
+#include "schedulers/fifo/common/fifo_task.h"
 
 namespace ghost::fifo {
 
@@ -18,7 +19,7 @@ enum class Retry {
 
 // Applies a failed result to `t` (state, disallowed CPUs) and says where it
 // goes. `cpu` is where the commit tried to run it.
-inline Retry OnCommitFailed(Task& t, int cpu, int32_t result) {
+inline Retry OnCommitFailed(FifoTask& t, int cpu, int32_t result) {
   switch (result) {
     case GHOST_TXN_TARGET_NOT_RUNNABLE:
       // Our view was old: it sleeps, and its WAKEUP will come.

@@ -34,7 +34,7 @@ PerCpuFifoScheduler::Options WithClock(PerCpuFifoScheduler::Options o) {
 
 PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
                                          std::vector<int> cpus, Options options)
-    : Policy(kernel, table_),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
       cpu_ids_(std::move(cpus)),
       options_(WithClock(std::move(options))) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
@@ -58,7 +58,7 @@ absl::Status PerCpuFifoScheduler::Init() {
   for (auto& c : cpus_) {
     absl::StatusOr<Channel*> ch =
         kernel().CreateChannel(options_.queue_size,
-                                /*make_default=*/IsHome(*c));
+                               /*make_default=*/IsHome(*c));
     if (!ch.ok()) return ch.status();
     c->channel = *ch;
     const int wake[] = {c->cpu};
@@ -83,7 +83,7 @@ void PerCpuFifoScheduler::AllAttached() {
 }
 
 // The queue functions below run with c.lock held.
-void PerCpuFifoScheduler::Enqueue(Cpu& c, Task& t, bool front,
+void PerCpuFifoScheduler::Enqueue(Cpu& c, FifoTask& t, bool front,
                                   int64_t since) {
   if (t.queued()) return;
   t.queued_ns = since >= 0 ? since : options_.clock();
@@ -92,7 +92,7 @@ void PerCpuFifoScheduler::Enqueue(Cpu& c, Task& t, bool front,
   PublishHead(c);
 }
 
-void PerCpuFifoScheduler::Dequeue(Cpu& c, Task& t) {
+void PerCpuFifoScheduler::Dequeue(Cpu& c, FifoTask& t) {
   if (t.rq != &c.rq) return;
   c.rq.Remove(&t);
   c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
@@ -100,9 +100,9 @@ void PerCpuFifoScheduler::Dequeue(Cpu& c, Task& t) {
 }
 
 // The first thread queued on `c` that may run there.
-Task* PerCpuFifoScheduler::PopRunnable(Cpu& c) {
+FifoTask* PerCpuFifoScheduler::PopRunnable(Cpu& c) {
   const int cpu = c.cpu;
-  Task* t = c.rq.PopFirst([cpu](Task* t) { return t->AllowedOn(cpu); });
+  FifoTask* t = c.rq.PopFirst([cpu](FifoTask* t) { return t->AllowedOn(cpu); });
   if (t != nullptr) {
     c.nr_queued.fetch_sub(1, std::memory_order_relaxed);
     PublishHead(c);
@@ -115,43 +115,50 @@ void PerCpuFifoScheduler::PublishHead(Cpu& c) {
                      std::memory_order_relaxed);
 }
 
-void PerCpuFifoScheduler::LeaveCpu(Cpu& c, Task& t) {
+void PerCpuFifoScheduler::LeaveCpu(Cpu& c, FifoTask& t) {
   if (c.current == &t) c.current = nullptr;
 }
 
 // Callbacks run in Drain(), with the dispatching CPU's lock held.
-void PerCpuFifoScheduler::TaskNew(Task& t, const ghost_msg&, int agent_cpu) {
+void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&,
+                                  int agent_cpu) {
   if (t.state == TaskState::kRunnable) Enqueue(CpuOf(agent_cpu), t, false);
 }
 
-void PerCpuFifoScheduler::TaskWakeup(Task& t, int agent_cpu) {
+void PerCpuFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&,
+                                     int agent_cpu) {
   Enqueue(CpuOf(agent_cpu), t, false);
 }
 
-void PerCpuFifoScheduler::TaskBlocked(Task& t, int agent_cpu) {
+void PerCpuFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&,
+                                      int agent_cpu) {
   LeaveCpu(CpuOf(agent_cpu), t);
 }
 
-void PerCpuFifoScheduler::TaskYield(Task& t, int agent_cpu) {
+void PerCpuFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&,
+                                    int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
   Enqueue(c, t, false);
 }
 
-void PerCpuFifoScheduler::TaskPreempted(Task& t, int agent_cpu) {
+void PerCpuFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
+                                        int agent_cpu) {
   // Something else took the CPU for a while: it resumes first.
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
   Enqueue(c, t, true);
 }
 
-void PerCpuFifoScheduler::TaskGone(Task& t, int agent_cpu) {
+void PerCpuFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*,
+                                   int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
   Dequeue(c, t);
 }
 
-void PerCpuFifoScheduler::TaskDiscovered(Task& t, TaskState, int agent_cpu) {
+void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
+                                         int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
   // A word that says "on a CPU" we did not latch it on is queued too: if
   // it really runs elsewhere the commit fails TARGET_ONCPU and its leaving
@@ -166,8 +173,9 @@ void PerCpuFifoScheduler::TaskDiscovered(Task& t, TaskState, int agent_cpu) {
   }
 }
 
-void PerCpuFifoScheduler::TaskAffinityChanged(Task& t, int agent_cpu) {
-  t.not_allowed = 0;
+void PerCpuFifoScheduler::TaskAffinityChanged(FifoTask& t, const ghost_msg&,
+                                              int agent_cpu) {
+  t.not_allowed.Clear();
 }
 
 void PerCpuFifoScheduler::Drain(Cpu& c) {
@@ -183,7 +191,7 @@ void PerCpuFifoScheduler::Round(int cpu) {
   c.idle.store(false, std::memory_order_relaxed);
   // Read the barrier first: an event after this makes the block return.
   const uint32_t barrier = kernel().words().Read(c.sw_index).barrier;
-  Task* next = nullptr;
+  FifoTask* next = nullptr;
   bool backlog;
   {
     SpinLockHolder lock(&c.lock);
@@ -206,7 +214,7 @@ void PerCpuFifoScheduler::Round(int cpu) {
 }
 
 // Latches `t` here and sleeps until something happens on this CPU.
-void PerCpuFifoScheduler::Run(Cpu& c, Task& t, uint32_t agent_barrier) {
+void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   const RunRequest req = {.cpu = c.cpu,
                           .gtid = t.gtid,
                           .task_barrier = t.seq,
@@ -236,9 +244,9 @@ void PerCpuFifoScheduler::Run(Cpu& c, Task& t, uint32_t agent_barrier) {
 
 // `mine` is what `c` would run next: another CPU's head that has waited
 // steal_age longer runs first, and `mine` goes back to the front.
-Task* PerCpuFifoScheduler::StealOlder(Cpu& c, Task& mine) {
+FifoTask* PerCpuFifoScheduler::StealOlder(Cpu& c, FifoTask& mine) {
   const int64_t age = absl::ToInt64Nanoseconds(options_.steal_age);
-  Task* older = Steal(c, mine.queued_ns - age);
+  FifoTask* older = Steal(c, mine.queued_ns - age);
   if (older == nullptr) return &mine;
   SpinLockHolder lock(&c.lock);
   Enqueue(c, mine, /*front=*/true, mine.queued_ns);
@@ -247,7 +255,7 @@ Task* PerCpuFifoScheduler::StealOlder(Cpu& c, Task& mine) {
 
 // Takes the oldest thread another CPU has queued before `queued_before`
 // and may run here.
-Task* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
+FifoTask* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   const size_t n = cpus_.size();
   const size_t me = index_[thief.cpu];
   for (size_t i = 1; i < n; ++i) {
@@ -257,7 +265,7 @@ Task* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
     const int64_t head = victim.head_since.load(std::memory_order_relaxed);
     if (head == 0 || head >= queued_before) continue;
     if (!victim.lock.TryLock()) continue;
-    Task* t = victim.rq.PopFirst([&](Task* t) {
+    FifoTask* t = victim.rq.PopFirst([&](FifoTask* t) {
       return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
     });
     if (t != nullptr) {

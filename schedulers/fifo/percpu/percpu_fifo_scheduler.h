@@ -15,10 +15,10 @@
 // to run its own oldest thread takes instead another CPU's head that has
 // waited `steal_age` longer. Without that, a CPU held by a thread that
 // never blocks strands the threads queued behind it while the other CPUs
-// cycle through their own (the kernel's watchdog then ends the enclave). An agent blocks in the kernel when its CPU
-// is busy or it found nothing to run, and is woken by its queue, by its
-// thread leaving the CPU (run flags), or by a ping from a CPU that has
-// more runnable threads than it can run.
+// cycle through their own (the kernel's watchdog then ends the enclave). An
+// agent blocks in the kernel when its CPU is busy or it found nothing to run,
+// and is woken by its queue, by its thread leaving the CPU (run flags), or by a
+// ping from a CPU that has more runnable threads than it can run.
 //
 //   PerCpuFifoScheduler sched(kernel, cpus);
 //   sched.Init();                                  // queues
@@ -41,13 +41,13 @@
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
 #include "lib/agent/scheduler.h"
-#include "lib/agent/task_table.h"
 #include "lib/util/spin_lock.h"
 #include "schedulers/fifo/common/commit_outcome.h"
+#include "schedulers/fifo/common/fifo_task.h"
 
 namespace ghost::fifo {
 
-class PerCpuFifoScheduler final : public Policy {
+class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
  public:
   static constexpr uint32_t kQueueSize = 4096;
 
@@ -85,14 +85,15 @@ class PerCpuFifoScheduler final : public Policy {
   const std::vector<int>& cpus() const { return cpu_ids_; }
 
  protected:
-  void TaskNew(Task& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskWakeup(Task& t, int agent_cpu) override;
-  void TaskBlocked(Task& t, int agent_cpu) override;
-  void TaskYield(Task& t, int agent_cpu) override;
-  void TaskPreempted(Task& t, int agent_cpu) override;
-  void TaskGone(Task& t, int agent_cpu) override;
-  void TaskDiscovered(Task& t, TaskState before, int agent_cpu) override;
-  void TaskAffinityChanged(Task& t, int agent_cpu) override;
+  void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskWakeup(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskBlocked(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskYield(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskPreempted(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
+  void TaskGone(FifoTask& t, const ghost_msg* msg, int agent_cpu) override;
+  void TaskDiscovered(FifoTask& t, TaskState before, int agent_cpu) override;
+  void TaskAffinityChanged(FifoTask& t, const ghost_msg& msg,
+                           int agent_cpu) override;
 
  private:
   struct Cpu {
@@ -100,12 +101,12 @@ class PerCpuFifoScheduler final : public Policy {
     Channel* channel = nullptr;
     uint32_t sw_index = 0;
     SpinLock lock;  // guards rq (thieves take it with TryLock)
-    RunQueue rq;
+    RunQueue<FifoTask> rq;
     std::atomic<int> nr_queued{0};
     // When the head of rq was queued (0: empty), for thieves to compare
     // without the lock; written under it.
     std::atomic<int64_t> head_since{0};
-    Task* current = nullptr;  // latched here; only this CPU's agent
+    FifoTask* current = nullptr;    // latched here; only this CPU's agent
     std::atomic<bool> idle{false};  // asleep with nothing to run
   };
 
@@ -114,20 +115,19 @@ class PerCpuFifoScheduler final : public Policy {
   bool IsHome(const Cpu& c) const { return &c == cpus_.front().get(); }
 
   // `since`: when it started waiting (-1: now).
-  void Enqueue(Cpu& c, Task& t, bool front, int64_t since = -1);
-  void Dequeue(Cpu& c, Task& t);
-  Task* PopRunnable(Cpu& c);
+  void Enqueue(Cpu& c, FifoTask& t, bool front, int64_t since = -1);
+  void Dequeue(Cpu& c, FifoTask& t);
+  FifoTask* PopRunnable(Cpu& c);
   void PublishHead(Cpu& c);
-  void LeaveCpu(Cpu& c, Task& t);
+  void LeaveCpu(Cpu& c, FifoTask& t);
   void Drain(Cpu& c);
   // A thread queued on another CPU before `queued_before` that may run on
   // `thief`, now owned by it; nullptr if none.
-  Task* Steal(Cpu& thief, int64_t queued_before);
-  Task* StealOlder(Cpu& thief, Task& mine);
+  FifoTask* Steal(Cpu& thief, int64_t queued_before);
+  FifoTask* StealOlder(Cpu& thief, FifoTask& mine);
   void WakeHelper(const Cpu& busy);
-  void Run(Cpu& c, Task& t, uint32_t agent_barrier);
+  void Run(Cpu& c, FifoTask& t, uint32_t agent_barrier);
 
-  TaskTable table_;
   std::vector<int> cpu_ids_;
   std::vector<int> index_;  // CPU number -> cpus_ index
   std::vector<std::unique_ptr<Cpu>> cpus_;

@@ -25,6 +25,17 @@ TEST(HotPathAllocTest, CentralizedRoundsAllocateNothing) {
   EXPECT_GE(loop.commits(), 30000u);
 }
 
+TEST(HotPathAllocTest, ThreadsComingAndGoingAllocateNothing) {
+  // A task claimed for a new thread is a copy of the policy's blank task
+  // (its CPU set sized to the machine), and a dead one is reset the same
+  // way: neither may allocate.
+  PerCpuHotPath loop(4);
+  loop.SpawnAndExit();  // warm
+  const uint64_t before = AllocationCount();
+  for (int i = 0; i < 200; ++i) loop.SpawnAndExit();
+  EXPECT_EQ(AllocationCount() - before, 0u);
+}
+
 TEST(HotPathAllocTest, TheCounterSeesAnAllocation) {
   const uint64_t before = AllocationCount();
   delete new int(1);

@@ -34,6 +34,15 @@ class PerCpuHotPath {
     sched_.Round(1);
   }
 
+  // A new thread arrives and the agent takes it in (a fresh task); then
+  // it exits and the agent forgets it (its slot reset).
+  void SpawnAndExit() {
+    const uint64_t gtid = kernel_.Spawn(/*runnable=*/false);
+    sched_.Round(1);
+    kernel_.Exit(gtid);
+    sched_.Round(1);
+  }
+
   uint64_t messages() const { return sched_.stats().messages.load(); }
   uint64_t commits() const { return sched_.txns().completed(); }
 

@@ -30,13 +30,14 @@ absl::StatusOr<Channel*> FakeKernel::CreateChannel(uint32_t nelems,
   hdr->version = GHOST_ABI_VERSION;
   hdr->nelems = nelems;
   hdr->start = GHOST_QUEUE_HDR_BYTES;
-  if (absl::Status s = MessageRing::Validate(q->memory.data(),
-                                             q->memory.size());
+  if (absl::Status s =
+          MessageRing::Validate(q->memory.data(), q->memory.size());
       !s.ok()) {
     return s;
   }
   const int id = 100 + static_cast<int>(queues_.size());
-  q->channel = std::make_unique<Channel>(q->memory.data(), id);
+  q->ring = std::make_unique<MessageRing>(q->memory.data());
+  q->channel = std::make_unique<Channel>(*q->ring, id);
   if (make_default) default_queue_ = static_cast<int>(queues_.size());
   queues_.push_back(std::move(q));
   return queues_.back()->channel.get();
@@ -71,7 +72,8 @@ absl::StatusOr<uint32_t> FakeKernel::AttachAgent(int cpu) {
                         absl::StrCat("CPU ", cpu, " has an agent"));
   }
   const uint32_t i = AllocWord();
-  words_[i] = {.barrier = 0, .flags = GHOST_SW_F_INUSE | GHOST_SW_F_AGENT,
+  words_[i] = {.barrier = 0,
+               .flags = GHOST_SW_F_INUSE | GHOST_SW_F_AGENT,
                .gtid = 1 + static_cast<uint64_t>(cpu)};
   // Word 0 may be an agent's: keep 0 meaning "none" by storing index + 1.
   agent_sw_[cpu] = i + 1;
@@ -204,8 +206,16 @@ void FakeKernel::Exit(uint64_t gtid) {
 }
 
 void FakeKernel::SetAllowed(uint64_t gtid, uint64_t cpu_mask) {
+  CpuSet cpus(64);
+  for (int c = 0; c < 64; ++c) {
+    if (cpu_mask & (uint64_t{1} << c)) cpus.Add(c);
+  }
+  SetAllowedCpus(gtid, cpus);
+}
+
+void FakeKernel::SetAllowedCpus(uint64_t gtid, const CpuSet& cpus) {
   Thread& t = T(gtid);
-  t.allowed = cpu_mask;
+  t.allowed = cpus;
   Produce(gtid, GHOST_MSG_AFFINITY_CHANGED, 0, t.cpu);
 }
 
@@ -255,7 +265,7 @@ int32_t FakeKernel::Check(int cpu, const ghost_txn& txn) {
   const Thread& t = T(txn.gtid);
   if (t.seq != txn.task_barrier) return GHOST_TXN_TARGET_STALE;
   if (t.state == ThreadState::kBlocked) return GHOST_TXN_TARGET_NOT_RUNNABLE;
-  if (cpu >= 64 || !(t.allowed & (uint64_t{1} << cpu))) {
+  if (t.allowed.has_value() && !t.allowed->Contains(cpu)) {
     return GHOST_TXN_CPU_NOT_ALLOWED;
   }
   if (t.state == ThreadState::kRunning && t.cpu != cpu) {

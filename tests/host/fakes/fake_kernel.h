@@ -21,16 +21,20 @@
 #include <string>
 #include <vector>
 
+#include "lib/abi/message_ring.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/agent/channel.h"
 #include "lib/agent/kernel_interface.h"
 #include "lib/uapi/linux/ghost.h"
+#include "lib/util/cpu_set.h"
 
 namespace ghost::testing {
 
 class FakeKernel final : public KernelInterface {
  public:
-  static constexpr int kMaxCpus = 64;
+  // CPU numbers up to this (beyond 64, beyond 1024): policies must handle
+  // CPUs past any fixed-size mask.
+  static constexpr int kMaxCpus = 2048;
 
   explicit FakeKernel(std::vector<int> cpus);
 
@@ -74,7 +78,8 @@ class FakeKernel final : public KernelInterface {
   void Yield(uint64_t gtid);    // must be running
   void Preempt(uint64_t gtid);  // a higher class took its CPU
   void Exit(uint64_t gtid);
-  void SetAllowed(uint64_t gtid, uint64_t cpu_mask);  // AFFINITY_CHANGED
+  void SetAllowed(uint64_t gtid, uint64_t cpu_mask);       // AFFINITY_CHANGED
+  void SetAllowedCpus(uint64_t gtid, const CpuSet& cpus);  // any CPU numbers
 
   // What the kernel knows.
   uint64_t running_gtid(int cpu) const { return running_[cpu]; }
@@ -105,12 +110,13 @@ class FakeKernel final : public KernelInterface {
     uint32_t seq = 0;
     ThreadState state = ThreadState::kGone;
     int cpu = -1;
-    uint64_t allowed = ~uint64_t{0};
-    int queue = -1;  // -1: the default queue
+    std::optional<CpuSet> allowed;  // none: every CPU
+    int queue = -1;                 // -1: the default queue
     uint32_t run_flags = 0;
   };
   struct Queue {
     std::vector<char> memory;
+    std::unique_ptr<MessageRing> ring;  // the queue's one reader
     std::unique_ptr<Channel> channel;
     std::vector<int> wake;
   };
@@ -141,7 +147,7 @@ class FakeKernel final : public KernelInterface {
   uint32_t next_word_ = 0;
   std::vector<uint32_t> free_words_;
   uint64_t running_[kMaxCpus] = {};
-  uint32_t agent_sw_[kMaxCpus] = {};  // index + 1; 0: no agent
+  uint32_t agent_sw_[kMaxCpus] = {};     // index + 1; 0: no agent
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
   std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};

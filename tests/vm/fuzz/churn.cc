@@ -34,9 +34,11 @@ void Churn::MakeHome() {
   for (const std::string& cpus : {RandomCpuSet(rng_), std::string("1-3"),
                                   std::string("1"), std::string("2"),
                                   std::string("3")}) {
-    if (WriteGhostfsFile(EnclaveDir(kHomeId) + "/cpulist", cpus).ok()) {
-      break;
-    }
+    w_.evictions.fetch_add(1);
+    const bool written =
+        WriteGhostfsFile(EnclaveDir(kHomeId) + "/cpulist", cpus).ok();
+    w_.evictions.fetch_add(1);
+    if (written) break;
   }
   for (int i = 0; i < kWorkers; ++i) MoveWorker(kHomeId);
 }

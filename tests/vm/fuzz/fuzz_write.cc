@@ -5,10 +5,20 @@
 
 #include <cerrno>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "tests/vm/fuzz/trace.h"
 
 namespace ghost::fuzz {
+namespace {
+
+// A cpulist that drops a CPU takes that CPU's agent out of its enclave;
+// so does taking the CPU offline (the sysfs "online" file).
+bool MayEvictAnAgent(const std::string& path) {
+  return absl::EndsWith(path, "/cpulist") || absl::EndsWith(path, "/online");
+}
+
+}  // namespace
 
 void FuzzWrite(World& w, const std::string& kind, const std::string& path,
                absl::string_view data, const Allowed& allowed,
@@ -23,8 +33,11 @@ void FuzzWrite(World& w, const std::string& kind, const std::string& path,
     w.ledger.Record(kind + ".open", false, err, gone, path);
     return;
   }
+  const bool evicts = MayEvictAnAgent(path);
+  if (evicts) w.evictions.fetch_add(1);
   const ssize_t n = write(fd, data.data(), data.size());
   const int err = errno;
+  if (evicts) w.evictions.fetch_add(1);
   close(fd);
   const std::string input = absl::StrCat(path, " <- ", data);
   w.ledger.Record(kind, n >= 0, err, allowed, input);

@@ -290,7 +290,9 @@ void RogueAgent::Commit() {
   const bool bad = CommitDefect(&args, &cpus);
   Trace(absl::StrCat("commit cpus ", absl::StrJoin(cpus, ","), " nr ",
                      args.nr_cpus, " flags ", args.flags, bad ? " (bad)" : ""));
+  w_.commits[index_].fetch_add(1);  // odd: our claims are in flight
   const Outcome o = RawRun(GHOST_OP_COMMIT, &args, sizeof(args));
+  w_.commits[index_].fetch_add(1);
   const std::string input =
       absl::StrCat("cpus ", absl::StrJoin(cpus, ","), " nr ", args.nr_cpus,
                    " flags ", args.flags, " reserved ", args.reserved);
@@ -351,15 +353,30 @@ void RogueAgent::CheckSlots(const std::vector<int>& cpus, const std::string& inp
   }
 }
 
-// The enclave's destroyer fails a READY slot of a detached agent (claim,
-// then result): CLAIMED may be seen for an instant, not for long.
+// Others claim slots too: the other rogue agent's commit until it
+// returns (it can be preempted meanwhile, or evicted and then wait as a
+// CFS thread, and under TCG its virtual CPU can wait for the host), and
+// the kernel failing a detached agent's READY slot (claim, then result).
+// So CLAIMED is seen now and then; a slot that no claimer ever finishes
+// stays CLAIMED for good, and the poll below cannot miss it.
 bool RogueAgent::StillClaimed(const ghost_txn* txn) {
-  absl::SleepFor(absl::Milliseconds(20));
-  int32_t state = 0;
-  return GuardedAccess([&] {
-           state = __atomic_load_n(&txn->state, __ATOMIC_ACQUIRE);
-         }) &&
-         state == GHOST_TXN_CLAIMED;
+  bool faulted = false;
+  const bool finished = testing::WaitFor(
+      [&] {
+        int32_t state = GHOST_TXN_CLAIMED;
+        faulted = !GuardedAccess([&] {
+          state = __atomic_load_n(&txn->state, __ATOMIC_ACQUIRE);
+        });
+        return faulted || state != GHOST_TXN_CLAIMED;
+      },
+      absl::Seconds(2));
+  return !finished && !faulted;
+}
+
+// Whether this thread may have stopped being an agent since `epoch` (a
+// read of World::evictions): a write that evicts agents overlapped.
+bool RogueAgent::MayHaveBeenEvicted(uint64_t epoch) const {
+  return (epoch & 1) != 0 || w_.evictions.load() != epoch;
 }
 
 void RogueAgent::Block() {
@@ -442,10 +459,12 @@ void RogueAgent::QueueOp() {
 void RogueAgent::SwFree() {
   ghost_sw_args args = {.enclave_fd = dir_fd_};
   bool bad = false;
+  bool own = false;  // our own word: its thread is a member
+  const uint64_t epoch = w_.evictions.load();
   switch (rng_.Below(3)) {
     case 0:
-      args.index = sw_index_;  // our own word: its thread is a member
-      bad = true;
+      args.index = sw_index_;
+      own = bad = true;
       break;
     case 1:
       args.index = static_cast<uint32_t>(rng_.Below(64));
@@ -455,26 +474,41 @@ void RogueAgent::SwFree() {
       bad = args.index >= GHOST_SW_REGION_WORDS;
       break;
   }
-  if (rng_.OneIn(8)) {
+  const bool bad_region = rng_.OneIn(8);
+  if (bad_region) {
     args.region = rng_.Edgy32() | 1;
     bad = true;
   }
   Trace(absl::StrCat("sw_free ", args.region, "/", args.index));
   const Outcome o = RawRun(GHOST_OP_SW_FREE, &args, sizeof(args));
+  // Unless we were evicted meanwhile: then the word is free to go.
+  if (own && !bad_region && (!StillAgent() || MayHaveBeenEvicted(epoch))) {
+    bad = false;
+  }
   w_.ledger.Record("agent.sw_free", o.ok, o.err,
                    {RunErrnos(GHOST_OP_SW_FREE), !bad},
                    absl::StrCat(args.region, "/", args.index));
 }
 
-// An agent is a ghost thread: attaching again must fail (EBUSY).
+// An agent is a ghost thread: attaching again must fail (EBUSY), unless
+// a cpulist write or hotplug evicted it meanwhile; then it is an agent of
+// the new CPU.
 void RogueAgent::AttachAgain() {
   ghost_agent_attach_args args = {
       .enclave_fd = dir_fd_, .cpu = static_cast<int>(rng_.Range(1, 3))};
+  const uint64_t epoch = w_.evictions.load();
+  const bool agent = StillAgent();
   Trace(absl::StrCat("attach again cpu ", args.cpu));
   const Outcome o = RawRun(GHOST_OP_AGENT_ATTACH, &args, sizeof(args));
+  const bool evicted = !agent || MayHaveBeenEvicted(epoch);
   w_.ledger.Record("agent.attach_again", o.ok, o.err,
-                   {RunErrnos(GHOST_OP_AGENT_ATTACH), false},
+                   {RunErrnos(GHOST_OP_AGENT_ATTACH), evicted},
                    absl::StrCat("cpu ", args.cpu));
+  if (o.ok) {
+    cpu_ = args.cpu;
+    sw_index_ = args.sw_index;
+    w_.agent_cpu[index_].store(cpu_);
+  }
 }
 
 void RogueAgent::MoveWorkerIn() {

@@ -37,6 +37,7 @@ class RogueAgent {
 
  private:
   static bool StillAgent() { return sched_getscheduler(0) == SCHED_GHOST; }
+  bool MayHaveBeenEvicted(uint64_t epoch) const;
   bool Attach();
   void MapRegions(const std::string& dir);
   void* MapFile(const std::string& path, int mode, size_t len, int prot);

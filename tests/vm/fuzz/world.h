@@ -33,6 +33,14 @@ struct World {
   std::atomic<pid_t> agent_tid[kAgents] = {0, 0};
   std::atomic<int> agent_cpu[kAgents] = {-1, -1};
   std::atomic<bool> hotplug{false};  // a CPU is (being taken) offline
+  // Odd while a write that can take an agent out of a live enclave is in
+  // flight (a cpulist write, CPU hotplug), bumped before and after it. An
+  // agent operation that succeeds only because its thread was evicted in
+  // between (attaching again, freeing its own word) is then no finding.
+  std::atomic<uint64_t> evictions{0};
+  // Odd while rogue agent i has a commit in flight: its claims on other
+  // CPUs' slots are legitimately CLAIMED until it returns.
+  std::atomic<uint64_t> commits[kAgents] = {0, 0};
   std::vector<pid_t> kthreads;  // must never enter (EPERM)
   pid_t pid_max = 4194304;
 
