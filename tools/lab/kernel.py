@@ -63,7 +63,7 @@ def _conflict_of(version, series):
     memo = _conflict_memo(version, series)
     if memo.exists():
         return memo.read_text()
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         src = _ensure_source(version)
         try:
             patches.sync(src, series,
@@ -121,7 +121,7 @@ def image_dir(flavour, key):
     return kernel_cache() / "images" / f"{flavour}-{key}"
 
 
-class _Lock:
+class Lock:
     def __init__(self, path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "w")
@@ -158,7 +158,7 @@ def _ensure_source(version):
     return src
 
 
-def _make(src, obj, *args):
+def make_cmd(src, obj, *args):
     return ["make", "-C", str(src), f"O={obj}", "ARCH=x86_64",
             "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
 
@@ -180,10 +180,10 @@ def _configure(src, obj, flavour, log, series, numa=False):
         return
     step(f"kernel: configuring the {variant(flavour, numa)} kernel")
     env = paths.system_env()
-    for cmd in (_make(src, obj, "tinyconfig"),
+    for cmd in (make_cmd(src, obj, "tinyconfig"),
                 [str(src / "scripts" / "config"), "--file",
                  str(obj / ".config"), *kconfig.scripts_config_args(options)],
-                _make(src, obj, "olddefconfig")):
+                make_cmd(src, obj, "olddefconfig")):
         if run_logged(cmd, log, env=env) != 0:
             raise LabError(f"kernel configuration failed; see {log}")
     wrong = kconfig.mismatches(options, (obj / ".config").read_text())
@@ -199,7 +199,7 @@ def _configure(src, obj, flavour, log, series, numa=False):
 _BUILD_LINE = re.compile(r"^\s+(CC|AS|LD|AR|BTF|GEN|OBJCOPY|BUILD)\s+(\S+)")
 
 
-def _build_status(counter):
+def build_status(counter):
     def status(line):
         m = _BUILD_LINE.match(line)
         if not m:
@@ -223,7 +223,7 @@ def build(flavour="default", *, jobs=None, numa=False):
         say(f"kernel: {name} kernel {key} is cached ({image})")
         return image / "bzImage"
 
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         if (image / "bzImage").exists():
             return image / "bzImage"
         src = _ensure_source(version)
@@ -240,8 +240,8 @@ def build(flavour="default", *, jobs=None, numa=False):
         step(f"kernel: building bzImage ({name}, -j{jobs}); full log: {log}")
         say("  a first build takes ~13 min on 2 cores; later ones are "
             "incremental")
-        rc = run_logged(_make(src, obj, f"-j{jobs}", "bzImage"), log,
-                        env=paths.system_env(), status=_build_status([0]))
+        rc = run_logged(make_cmd(src, obj, f"-j{jobs}", "bzImage"), log,
+                        env=paths.system_env(), status=build_status([0]))
         if rc != 0:
             errors = [line for line in log.read_text(errors="replace")
                       .splitlines() if "error" in line.lower()][-15:]
