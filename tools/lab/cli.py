@@ -115,7 +115,7 @@ def parser():
                     "checkpatch -> initramfs -> VM tests -> lab self-tests. "
                     "Exits non-zero if anything failed.")
     _add_flavour(p, default="debug")
-    _add_vm(p, timeout=900)
+    _add_vm(p, timeout=1500)
     _add_no_deps(p)
     p.add_argument("--filter", help="GoogleTest filter for the VM tests, "
                                     "e.g. 'Ghostfs*'")
