@@ -1,11 +1,11 @@
-#include "tools/ghostctl/json_writer.h"
+#include "lib/util/json_writer.h"
 
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace ghost::ctl {
+namespace ghost {
 
 std::string JsonQuote(absl::string_view text) {
   std::string out = "\"";
@@ -120,4 +120,4 @@ JsonWriter& JsonWriter::OptionalInt(const std::optional<int64_t>& value) {
   return value.has_value() ? Int(*value) : Null();
 }
 
-}  // namespace ghost::ctl
+}  // namespace ghost

@@ -1,11 +1,12 @@
-// JsonWriter: builds one compact JSON text for ghostctl's --json output.
-// Keys are written in the order given, so the output is stable.
+// JsonWriter: builds one compact JSON text (ghostctl's --json output, the
+// experiments' result files). Keys are written in the order given, so the
+// output is stable; NaN and infinities become null.
 //
 //   JsonWriter w;
 //   w.BeginObject().Key("id").Int(7).Key("cpus").String("1-3").EndObject();
 //   w.str();  // {"id":7,"cpus":"1-3"}
-#ifndef GHOST_TOOLS_GHOSTCTL_JSON_WRITER_H_
-#define GHOST_TOOLS_GHOSTCTL_JSON_WRITER_H_
+#ifndef GHOST_LIB_UTIL_JSON_WRITER_H_
+#define GHOST_LIB_UTIL_JSON_WRITER_H_
 
 #include <cstdint>
 #include <optional>
@@ -14,7 +15,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace ghost::ctl {
+namespace ghost {
 
 class JsonWriter {
  public:
@@ -45,6 +46,6 @@ class JsonWriter {
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view text);
 
-}  // namespace ghost::ctl
+}  // namespace ghost
 
-#endif  // GHOST_TOOLS_GHOSTCTL_JSON_WRITER_H_
+#endif  // GHOST_LIB_UTIL_JSON_WRITER_H_

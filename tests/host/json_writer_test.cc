@@ -1,10 +1,10 @@
-#include "experiments/rocksdb/json_writer.h"
+#include "lib/util/json_writer.h"
 
 #include <cmath>
 
 #include "gtest/gtest.h"
 
-namespace ghost::rocksdb_exp {
+namespace ghost {
 namespace {
 
 TEST(JsonWriter, ObjectWithEveryKindOfValue) {
@@ -52,9 +52,11 @@ TEST(JsonWriter, NonFiniteDoublesBecomeNull) {
   EXPECT_EQ(j.str(), "[null,null]");
 }
 
-TEST(JsonEscape, QuotesBackslashesAndControlCharacters) {
-  EXPECT_EQ(JsonEscape("a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd\\u0001");
+TEST(JsonWriter, StringsAreEscaped) {
+  JsonWriter j;
+  j.String("a\"b\\c\nd\x01");
+  EXPECT_EQ(j.str(), "\"a\\\"b\\\\c\\nd\\u0001\"");
 }
 
 }  // namespace
-}  // namespace ghost::rocksdb_exp
+}  // namespace ghost
