@@ -38,13 +38,8 @@ class CentralizedFifoTest : public ::testing::Test {
 
   void SetUp() override {
     fake_now = 0;
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {0, 1, 2, 3}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, 2, 3}).ok());
   }
 
   void GlobalRound() {
@@ -144,13 +139,8 @@ class CentralizedFarCpuTest : public ::testing::TestWithParam<int> {
                 .clock = [] { return int64_t{1}; }}) {}
 
   void SetUp() override {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {0, 1, far_}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, far_}).ok());
     kernel_.SetCallerCpu(0);
   }
 
@@ -246,9 +236,7 @@ TEST_F(CentralizedTopologyTest, AThreadGoesToAFreeCpuOfTheNodeItLastRanOn) {
   FakeKernel kernel(cpus);
   CentralizedFifoScheduler sched(kernel, cpus,
                                  {.topology = &*topo, .queue_size = 64});
-  ASSERT_TRUE(sched.Init().ok());
-  for (int cpu : cpus) sched.AgentAttached(cpu, *kernel.AttachAgent(cpu));
-  sched.AllAttached();
+  ASSERT_TRUE(StartOnFake(kernel, sched, cpus).ok());
   kernel.SetCallerCpu(0);
   // Last seen on CPU 4 (node 1) and on CPU 2 (node 0), before entering.
   const uint64_t far = kernel.Spawn(/*runnable=*/true, false, /*cpu=*/4);

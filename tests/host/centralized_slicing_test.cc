@@ -23,13 +23,7 @@ class CentralizedSlicingTest : public ::testing::Test {
                {.queue_size = 256, .clock = [this] { return now_; }}) {}
 
   void SetUp() override {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {1, 2, 3}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(StartOnFake(kernel_, sched_, std::vector<int>{1, 2, 3}).ok());
   }
 
   // The global agent's rounds while `d` passes, one every 100 us.
@@ -101,8 +95,7 @@ TEST_F(CentralizedSlicingTest, WithEveryOtherCpuBusyTheGlobalCpuRunsAThread) {
   RunFor(absl::Microseconds(100));
   EXPECT_EQ(kernel_.running_gtid(1), t[2]);
   EXPECT_EQ(sched_.lent(), 1u);
-  const uint32_t barrier =
-      kernel_.words().Read(kernel_.agent_sw(1)).barrier;
+  const uint32_t barrier = kernel_.words().Read(kernel_.agent_sw(1)).barrier;
   kernel_.Tick(1);
   EXPECT_NE(kernel_.words().Read(kernel_.agent_sw(1)).barrier, barrier)
       << "the tick wakes the global agent";
@@ -124,13 +117,11 @@ TEST_F(CentralizedSlicingTest, WhileThreadsWaitItSleepsOnlyLendingItsCpu) {
 TEST_F(CentralizedSlicingTest, WithALendDelayAMomentsBacklogWaits) {
   FakeKernel kernel({1, 2, 3});
   int64_t now = 1000000000;
-  CentralizedFifoScheduler sched(
-      kernel, {1, 2, 3},
-      {.lend_delay = absl::Milliseconds(1), .queue_size = 64,
-       .clock = [&now] { return now; }});
-  ASSERT_TRUE(sched.Init().ok());
-  for (int cpu : {1, 2, 3}) sched.AgentAttached(cpu, *kernel.AttachAgent(cpu));
-  sched.AllAttached();
+  CentralizedFifoScheduler sched(kernel, {1, 2, 3},
+                                 {.lend_delay = absl::Milliseconds(1),
+                                  .queue_size = 64,
+                                  .clock = [&now] { return now; }});
+  ASSERT_TRUE(StartOnFake(kernel, sched, std::vector<int>{1, 2, 3}).ok());
   for (int i = 0; i < 3; ++i) kernel.Spawn();
   kernel.SetCallerCpu(1);
   sched.Round(1);

@@ -24,15 +24,7 @@ class PerCpuFifoTest : public ::testing::Test {
 
   void SetUp() override { Start(); }
 
-  void Start() {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : cpus_) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
-  }
+  void Start() { ASSERT_TRUE(StartOnFake(kernel_, sched_, cpus_).ok()); }
 
   void Round(int cpu) {
     kernel_.SetCallerCpu(cpu);

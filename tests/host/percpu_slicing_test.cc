@@ -30,13 +30,7 @@ class PerCpuSlicingTest : public ::testing::Test {
         cpus_(cpus) {}
 
   void SetUp() override {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : cpus_) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(StartOnFake(kernel_, sched_, cpus_).ok());
   }
 
   void Round(int cpu) {
@@ -141,20 +135,21 @@ class PerCpuSlicingTwoCpusTest : public PerCpuSlicingTest {
 // CPU 2's thread is CPU-bound with nothing queued behind it on CPU 2, but
 // b waits on CPU 1 (whose own thread never blocks either): at the end of
 // its slice CPU 2 runs b, so b does not wait for ever.
-TEST_F(PerCpuSlicingTwoCpusTest, AThreadWaitingOnABusyCpuRunsWhenAnotherSliceEnds) {
+TEST_F(PerCpuSlicingTwoCpusTest,
+       AThreadWaitingOnABusyCpuRunsWhenAnotherSliceEnds) {
   Round(1);
   Round(2);  // both agents asleep, idle
   const uint64_t a = kernel_.Spawn();
   Round(1);
   ASSERT_EQ(kernel_.cpu_of(a), 1);
   const uint64_t c = kernel_.Spawn();
-  Round(1);  // c waits on CPU 1 ...
+  Round(1);                          // c waits on CPU 1 ...
   RunFor(1, absl::Milliseconds(1));  // ... for a tick: idle CPU 2 is pinged
   Round(2);
   ASSERT_EQ(kernel_.cpu_of(c), 2) << "stolen by the idle CPU";
   EXPECT_FALSE(sched_.ticks_wake(2)) << "nobody waits";
   const uint64_t b = kernel_.Spawn();
-  Round(1);  // b waits on CPU 1 ...
+  Round(1);                          // b waits on CPU 1 ...
   RunFor(1, absl::Milliseconds(1));  // ... a tick long, and no CPU is idle
   EXPECT_TRUE(kernel_.runnable(b));
   EXPECT_TRUE(sched_.ticks_wake(2)) << "CPU 2's slices matter now";

@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "lib/abi/message_ring.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/agent/channel.h"
@@ -185,6 +187,21 @@ class FakeKernel final : public KernelInterface {
   void (*before_commit_)(FakeKernel&, void*) = nullptr;
   void* before_commit_arg_ = nullptr;
 };
+
+// Starts `policy` on `kernel` as the agent runtime does: Init, an agent
+// attached on each of `cpus` (in order), then AllAttached.
+template <typename Policy>
+absl::Status StartOnFake(FakeKernel& kernel, Policy& policy,
+                         const std::vector<int>& cpus) {
+  if (absl::Status s = policy.Init(); !s.ok()) return s;
+  for (int cpu : cpus) {
+    absl::StatusOr<uint32_t> sw = kernel.AttachAgent(cpu);
+    if (!sw.ok()) return sw.status();
+    policy.AgentAttached(cpu, *sw);
+  }
+  policy.AllAttached();
+  return absl::OkStatus();
+}
 
 }  // namespace ghost::testing
 
