@@ -15,11 +15,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/abi/message_source.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
 
-class MessageRing {
+class MessageRing final : public MessageSource {
  public:
   // Checks the header at `mapping` (`size` bytes) and returns the reader.
   static absl::Status Validate(const void* mapping, size_t size) {
@@ -55,7 +56,7 @@ class MessageRing {
 
   // Copies the oldest unread message into `*msg` and frees its slot.
   // Returns false if there is none.
-  bool Pop(ghost_msg* msg) {
+  bool Pop(ghost_msg* msg) override {
     const uint32_t head = Head().load(std::memory_order_acquire);
     if (head == tail_) return false;
     std::memcpy(msg, &ring_[tail_ & mask_], sizeof(*msg));
@@ -68,7 +69,7 @@ class MessageRing {
   // Copies the oldest unread message into `*msg` without freeing its slot;
   // Consume() frees it. Returns false if there is none. Lets a reader look
   // at a message and leave it for later (e.g. to another reader's turn).
-  bool Peek(ghost_msg* msg) const {
+  bool Peek(ghost_msg* msg) const override {
     const uint32_t head = Head().load(std::memory_order_acquire);
     if (head == tail_) return false;
     std::memcpy(msg, &ring_[tail_ & mask_], sizeof(*msg));
@@ -76,20 +77,20 @@ class MessageRing {
   }
 
   // Frees the slot of the message Peek() returned.
-  void Consume() {
+  void Consume() override {
     ++tail_;
     Tail().store(tail_, std::memory_order_release);
   }
 
   // Unread messages.
-  uint32_t Pending() const {
+  uint32_t Pending() const override {
     return Head().load(std::memory_order_acquire) - tail_;
   }
 
-  uint32_t capacity() const { return mask_ + 1; }
+  uint32_t capacity() const override { return mask_ + 1; }
 
   // Messages the kernel dropped because the ring was full.
-  __u64 overflow() const {
+  uint64_t overflow() const override {
     return std::atomic_ref<__u64>(hdr_->overflow)
         .load(std::memory_order_relaxed);
   }

@@ -1,7 +1,8 @@
-// Channel: one message queue as an agent consumes it: the queue's ring
-// reader (MessageRing, owned by the queue: a ring has one reader, one
-// tail), the handle the kernel knows the queue by (its fd, used to
-// associate threads with it), and overflow detection.
+// Channel: one message queue as an agent consumes it: the queue's reader
+// (a MessageSource, owned by the queue: a ring has one reader, one tail;
+// the ghost kernel's MessageRing or the sched_ext backend's BPF ring), the
+// handle the kernel knows the queue by (its fd, or the backend's channel
+// number, used to associate threads with it), and overflow detection.
 //
 // When the kernel finds the ring full it drops the message and raises the
 // header's overflow counter; the thread's status word barrier still moves.
@@ -20,7 +21,7 @@
 
 #include <cstdint>
 
-#include "lib/abi/message_ring.h"
+#include "lib/abi/message_source.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost {
@@ -28,8 +29,8 @@ namespace ghost {
 class Channel {
  public:
   // Reads through `ring`, which must outlive the channel; `id` is the
-  // queue's fd (or a fake kernel's handle).
-  Channel(MessageRing& ring, int id)
+  // queue's fd (or another kernel interface's handle).
+  Channel(MessageSource& ring, int id)
       : ring_(ring), id_(id), overflow_seen_(ring_.overflow()) {}
 
   Channel(const Channel&) = delete;
@@ -60,7 +61,7 @@ class Channel {
   int id() const { return id_; }
 
  private:
-  MessageRing& ring_;
+  MessageSource& ring_;
   const int id_;
   uint64_t overflow_seen_;
 };

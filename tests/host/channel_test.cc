@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/abi/message_ring.h"
 
 namespace ghost {
 namespace {
