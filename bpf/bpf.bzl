@@ -15,8 +15,10 @@ def bpf_skeleton(name, src, hdrs = []):
         srcs = [src] + hdrs,
         outs = [obj, skel],
         cmd = " && ".join([
-            "clang -O2 -g -target bpf -D__TARGET_ARCH_x86 " +
-            "-I/usr/include/x86_64-linux-gnu -I$$(dirname $(location %s)) " % src +
+            # -mcpu=v3: atomics that return a value (fetch-add, cmpxchg,
+            # xchg). -I.: headers by workspace path ("bpf/...", "lib/...").
+            "clang -O2 -g -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 " +
+            "-I/usr/include/x86_64-linux-gnu -I. -I$$(dirname $(location %s)) " % src +
             "-c $(location %s) -o $(location %s)" % (src, obj),
             "/usr/sbin/bpftool gen skeleton $(location %s) name %s > $(location %s)" %
             (obj, base, skel),
