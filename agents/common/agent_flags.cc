@@ -6,6 +6,10 @@
 #include "absl/time/time.h"
 #include "lib/uapi/linux/ghost.h"
 
+ABSL_FLAG(std::string, backend, "auto",
+          "The kernel interface: ghost (the ghost kernel), sched_ext (a "
+          "stock kernel's sched_ext, Linux 6.12: schedules SCHED_EXT "
+          "threads), or auto (ghost if the kernel has it, else sched_ext).");
 ABSL_FLAG(int, enclave, -1,
           "The enclave id. Without --cpus it must exist; with --cpus it is "
           "created (default: the lowest free id).");
@@ -34,6 +38,7 @@ AgentOptions AgentOptionsFromFlags(const std::string& program,
                                    const std::string& policy) {
   return AgentOptions{
       .program = program,
+      .backend = absl::GetFlag(FLAGS_backend),
       .policy = policy,
       .enclave = {.id = absl::GetFlag(FLAGS_enclave),
                   .cpus = absl::GetFlag(FLAGS_cpus),

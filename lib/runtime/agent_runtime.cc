@@ -19,9 +19,11 @@
 #include "lib/agent/agent_group.h"
 #include "lib/agent/ghost_kernel.h"
 #include "lib/runtime/agent_process_setup.h"
+#include "lib/runtime/backend_choice.h"
 #include "lib/runtime/census.h"
 #include "lib/runtime/control_server.h"
 #include "lib/runtime/stop_request.h"
+#include "lib/runtime/scx_agent_runtime.h"
 #include "lib/runtime/takeover.h"
 #include "lib/util/cpu_list.h"
 #include "lib/util/topology.h"
@@ -105,6 +107,10 @@ std::string Counters(const Policy& policy) {
 }  // namespace
 
 absl::Status RunAgent(const AgentOptions& o, const PolicyRegistry& registry) {
+  absl::StatusOr<Backend> backend =
+      ChooseBackend(o.backend, o.enclave.ghostfs, o.sysfs);
+  if (!backend.ok()) return backend.status();
+  if (*backend == Backend::kSchedExt) return RunScxAgent(o, registry);
   const absl::Time start = absl::Now();
   absl::StatusOr<const PolicyInfo*> info = registry.Find(o.policy);
   if (!info.ok()) return info.status();

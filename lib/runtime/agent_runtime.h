@@ -33,6 +33,7 @@ namespace ghost {
 
 struct AgentOptions {
   std::string program;  // starts every line it prints: "ghost_agent"
+  std::string backend = "auto";  // "ghost", "sched_ext", "auto"
   std::string policy;   // a name in the registry
   EnclaveChoice enclave;
   std::string on_exit;  // "destroy", "keep", "" (ParseOnExit)
