@@ -127,6 +127,41 @@ std::vector<Command> MakeCommands() {
        1,
        false,
        RunWatch},
+      {"ext status",
+       "[--json]",
+       "the sched_ext backend: state, scheduler, SCHED_EXT threads",
+       "On a stock kernel the ghost agents run on sched_ext "
+       "(ghost_agent --backend=sched_ext) and schedule every thread whose "
+       "policy is SCHED_EXT. Shows whether sched_ext is there and which "
+       "scheduler is loaded, counts the SCHED_EXT threads, and lists what "
+       "this backend cannot do that the ghost kernel does.",
+       {kJson},
+       0,
+       0,
+       false,
+       RunExtStatus},
+      {"ext move",
+       "<pid|tid>... [--thread]",
+       "give processes (all their threads) the SCHED_EXT policy",
+       "The sched_ext backend's move: sched_setscheduler(SCHED_EXT) for "
+       "every thread of each process (with --thread, just the given "
+       "threads). Their children inherit it. Without a ghost agent "
+       "attached they run in the fair class.",
+       {{"thread", false, "", "only the given tids"}},
+       1,
+       -1,
+       false,
+       RunExtMove},
+      {"ext run",
+       "[--] <command> [args...]",
+       "run a command with the SCHED_EXT policy",
+       "Starts <command> as a SCHED_EXT process (its children inherit the "
+       "policy), waits for it and exits with its status.",
+       {},
+       0,
+       0,
+       true,
+       RunExtRun},
       {"agent list",
        "[--socket_dir DIR]",
        "the running agents: policy, pid, CPUs, commits, since when",

@@ -18,6 +18,9 @@ int RunWatch(const Invocation& inv);  // cmd_watch.cc
 int RunAgentList(const Invocation& inv);  // cmd_agent.cc
 int RunAgentStatus(const Invocation& inv);
 int RunAgentStop(const Invocation& inv);
+int RunExtStatus(const Invocation& inv);  // cmd_ext.cc
+int RunExtMove(const Invocation& inv);
+int RunExtRun(const Invocation& inv);
 
 }  // namespace ghost::ctl
 
