@@ -195,7 +195,9 @@ void HintReader::Poll(int64_t now_ns, absl::FunctionRef<void(const Hint&)> fn) {
   } else {
     if (nr_pending_ > 0) RetryPending(fn);
     ConsumeRing(fn);
+    if (rescan_ && !faulted()) Rescan(fn);
   }
+  rescan_ = false;
   if (faulted()) return;
   // An item (or a ring entry) that never settles would hold the agent to
   // this region forever: give it a bounded time, then give the region up.

@@ -62,6 +62,10 @@ class HintReader {
   // region faulted.
   void Poll(int64_t now_ns, absl::FunctionRef<void(const Hint&)> fn);
 
+  // The next poll reads every item again (e.g. the agent learnt of new
+  // threads that earlier hints named).
+  void RequestRescan() { rescan_ = true; }
+
   bool faulted() const { return fault_ != nullptr; }
   const char* fault() const { return fault_; }  // why; static text
   uint32_t nr_items() const { return nr_items_; }
@@ -94,6 +98,7 @@ class HintReader {
 
   uint64_t tail_ = 0;  // ring positions consumed
   bool scanned_ = false;
+  bool rescan_ = false;
   std::vector<uint64_t> last_gtid_;   // per item: the gtid it last named
   std::vector<uint64_t> pending_;     // bitmap: items to read again
   uint32_t nr_pending_ = 0;
