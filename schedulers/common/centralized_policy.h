@@ -11,7 +11,8 @@
 // CPU becomes one the policy schedules.
 //
 // The global agent spins while there is work and blocks after `idle_spin`
-// without any (the queue wakes it).
+// without any (the queue wakes it), unless MaySleep() says something
+// other than a message may need it (a slice to end, a hint to read).
 //
 // A policy derives from it with its task type T (derived from
 // fifo::FifoTask: refused CPUs, latch time) and writes only its decision:
@@ -128,7 +129,8 @@ class CentralizedPolicy : public PolicyFor<T> {
     if (work) {
       last_work_ns_ = now;
     } else if (now - last_work_ns_ >
-               absl::ToInt64Nanoseconds(options_.idle_spin)) {
+                   absl::ToInt64Nanoseconds(options_.idle_spin) &&
+               MaySleep()) {
       // Idle for a while: sleep until a message (the queue wakes us).
       (void)this->kernel().BlockAgent(barrier);
     }
@@ -180,6 +182,10 @@ class CentralizedPolicy : public PolicyFor<T> {
   virtual void Requeue(T& t, bool front) = 0;
   // Work before deciding (e.g. reading hints); whether there was any.
   virtual bool BeforeDecide(int64_t now) { return false; }
+  // Whether nothing but a message can give the policy work, so the idle
+  // global agent may sleep until one comes. A policy that must act on
+  // time (a slice) or on shared memory (hints) keeps spinning meanwhile.
+  virtual bool MaySleep() const { return true; }
 
   // Decides that `c` runs `t` (nullptr: nothing). At most once per CPU
   // and round.
@@ -225,6 +231,7 @@ class CentralizedPolicy : public PolicyFor<T> {
                : nullptr;
   }
   std::vector<Cpu>& cpus() { return cpus_; }
+  const std::vector<Cpu>& cpus() const { return cpus_; }
 
   void CpuBusy(const ghost_msg& msg, int) override {
     if (Cpu* c = CpuOf(msg.cpu)) c->available = false;

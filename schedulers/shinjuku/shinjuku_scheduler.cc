@@ -191,6 +191,20 @@ bool ShinjukuScheduler::BeforeDecide(int64_t now) {
 
 // ---- Decisions ----
 
+// A running thread may turn idle in its hint or use up its slice, a parked
+// one may get work: none of that sends a message. Sleep only when the
+// enclave has nothing to run.
+bool ShinjukuScheduler::MaySleep() const {
+  for (const Queue& q : rq_) {
+    if (!q.empty()) return false;
+  }
+  if (!parked_.empty()) return false;
+  for (const Cpu& c : cpus()) {
+    if (c.current != nullptr) return false;
+  }
+  return true;
+}
+
 void ShinjukuScheduler::Decide(int64_t now) {
   std::fill(placed_cpu_.begin(), placed_cpu_.end(), 0);
   FillFreeCpus(now);

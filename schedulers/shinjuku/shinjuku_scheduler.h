@@ -105,6 +105,7 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   bool BeforeDecide(int64_t now) override;
   void Decide(int64_t now) override;
   void Requeue(ShinjukuTask& t, bool front) override { Enqueue(t, front); }
+  bool MaySleep() const override;
 
  private:
   using Queue = RunQueue<fifo::FifoTask>;

@@ -382,6 +382,22 @@ TEST_F(ShinjukuTest, AThreadWhoseCommitWentStaleIsKeptAndRunsNext) {
   EXPECT_NE(kernel_.cpu_of(a), -1);
 }
 
+TEST_F(ShinjukuTest, TheAgentSpinsWhileAThreadRunsAndSleepsWhenNoneDoes) {
+  const uint64_t a = kernel_.Spawn();
+  GlobalRound();
+  const int blocks = kernel_.blocks();
+  fake_now += 10 * kMs;
+  GlobalRound();
+  GlobalRound();
+  EXPECT_EQ(kernel_.blocks(), blocks)
+      << "a hint or a slice may need it: no message would wake it";
+  kernel_.Block(a);
+  GlobalRound();
+  fake_now += 10 * kMs;
+  GlobalRound();
+  EXPECT_EQ(kernel_.blocks(), blocks + 1);
+}
+
 TEST_F(ShinjukuTest, MakeRefusesOneCpuAndTakesTheSlice) {
   FakeKernel k({0});
   EXPECT_FALSE(ShinjukuScheduler::Make(k, {.cpus = {0}}).ok());

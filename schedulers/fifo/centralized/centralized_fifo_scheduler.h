@@ -63,6 +63,10 @@ class CentralizedFifoScheduler final : public CentralizedPolicy<FifoTask> {
   // CentralizedPolicy.
   void Decide(int64_t now) override;
   void Requeue(FifoTask& t, bool front) override { Enqueue(t, front); }
+  // With a slice and threads waiting, only the clock says when to act.
+  bool MaySleep() const override {
+    return slice_ <= absl::ZeroDuration() || rq_.empty();
+  }
 
  private:
   void Enqueue(FifoTask& t, bool front);
