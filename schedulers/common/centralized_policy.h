@@ -182,6 +182,8 @@ class CentralizedPolicy : public PolicyFor<T> {
   virtual void Requeue(T& t, bool front) = 0;
   // Work before deciding (e.g. reading hints); whether there was any.
   virtual bool BeforeDecide(int64_t now) { return false; }
+  // Our commit took `t`'s CPU (its PREEMPTED is due): queue it again.
+  virtual void Displaced(T& t) { Requeue(t, /*front=*/false); }
   // Whether nothing but a message can give the policy work, so the idle
   // global agent may sleep until one comes. A policy that must act on
   // time (a slice) or on shared memory (hints) keeps spinning meanwhile.
@@ -261,8 +263,18 @@ class CentralizedPolicy : public PolicyFor<T> {
       const int32_t result = batch_.result(i);
       this->txns_.Count(result);
       if (result == GHOST_TXN_COMPLETE) {
-        // The thread it displaced gets PREEMPTED: our doing.
-        if (c.current != nullptr && c.current != t) c.sliced_out = c.current;
+        // The thread it displaced gets PREEMPTED: our doing. It is queued
+        // now rather than on that message: a thread must not depend on
+        // one message to be scheduled again (a displaced thread that
+        // stays runnable without a PREEMPTED was seen lost, see
+        // docs/shinjuku.md). If it blocked meanwhile, its commit fails
+        // NOT_RUNNABLE and its WAKEUP queues it.
+        T* displaced = c.current != t ? c.current : nullptr;
+        if (displaced != nullptr) {
+          c.sliced_out = displaced;
+          c.current = nullptr;
+          Displaced(*displaced);
+        }
         c.current = t;
         if (t == nullptr) continue;
         LeaveCpus(*t);

@@ -99,6 +99,7 @@ void ShinjukuScheduler::TaskWakeup(ShinjukuTask& t, const ghost_msg&, int) {
 
 void ShinjukuScheduler::TaskBlocked(ShinjukuTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  Dequeue(t);  // displaced, then blocked before it ran again
 }
 
 void ShinjukuScheduler::TaskYield(ShinjukuTask& t, const ghost_msg&, int) {

@@ -106,6 +106,11 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   void Decide(int64_t now) override;
   void Requeue(ShinjukuTask& t, bool front) override { Enqueue(t, front); }
   bool MaySleep() const override;
+  // To the front of its class if a better class took its CPU, else back.
+  void Displaced(ShinjukuTask& t) override {
+    LeaveCpus(t);
+    Enqueue(t, t.front_on_preempt);
+  }
 
  private:
   using Queue = RunQueue<fifo::FifoTask>;

@@ -150,6 +150,16 @@ TEST_F(ShinjukuTest, AThreadPastItsSliceGoesToTheBackOfItsClass) {
   EXPECT_EQ(kernel_.running_gtid(2), t[0]);
 }
 
+TEST_F(ShinjukuTest, ADisplacedThreadIsQueuedAtOnceNotOnItsPreempted) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
+  GlobalRound();
+  fake_now += 3 * kMs;
+  GlobalRound();  // t[3] displaces one; the PREEMPTED is not read yet
+  EXPECT_EQ(sched_.queued(kDefaultQos), 1u)
+      << "a thread must not depend on one message to run again";
+}
+
 TEST_F(ShinjukuTest, NoSlicePreemptionWhenNobodyWaits) {
   const uint64_t a = kernel_.Spawn();
   GlobalRound();

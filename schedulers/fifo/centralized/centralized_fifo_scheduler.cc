@@ -41,6 +41,7 @@ void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
 
 void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  rq_.Remove(&t);  // displaced, then blocked before it ran again
 }
 
 void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
