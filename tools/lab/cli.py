@@ -3,8 +3,8 @@
 import argparse
 import sys
 
-from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, soak,
-                 summary, testrun)
+from lab import (bazel, checkpatch, experiment, initramfs, kernel, paths, qemu,
+                 soak, summary, testrun)
 from lab.progress import LabError, say
 
 
@@ -109,6 +109,9 @@ def parser():
                                     "e.g. 'Ghostfs*'")
     p.add_argument("--quick", action="store_true",
                    help="skip the lab self-tests (panic, hang)")
+    p.add_argument("--no-experiments", action="store_true",
+                   help="skip the experiments' quick runs (also skipped "
+                        "with --filter)")
     p.set_defaults(func=testrun.run_tests)
 
     p = labsub.add_parser(
@@ -128,6 +131,31 @@ def parser():
                    help="more flags for ghost_microbench, e.g. "
                         "'--wait_limit_ms=2000' (docs/benchmarks.md)")
     p.set_defaults(func=testrun.run_bench)
+
+    p = labsub.add_parser(
+        "experiment", help="RocksDB and antagonist experiments: CFS vs ghost",
+        description="Boots the lab once, fills a RocksDB database, "
+                    "calibrates the service times to this VM, sweeps the "
+                    "offered load over the modes (CFS, ghost centralized "
+                    "FIFO, with and without a slice), repeats each point, "
+                    "and writes out/experiments/NAME/results.{csv,json} and "
+                    "plots (PNG, SVG). --quick: a few short points, checked "
+                    "(the test command runs it). docs/experiments.md.")
+    p.add_argument("name", choices=["rocksdb", "antagonist"])
+    p.add_argument("--quick", action="store_true",
+                   help="a few points of a few seconds; fails unless every "
+                        "mode completes what was offered")
+    p.add_argument("--loads", help="comma-separated offered loads "
+                                   "(fractions of capacity), e.g. 0.2,0.5")
+    p.add_argument("--repeats", type=int, help="repeats per point")
+    p.add_argument("--duration", type=float,
+                   help="measured seconds per run")
+    p.add_argument("--modes", help="comma-separated modes (default: the "
+                                   "experiment's; see lab/experiment_modes.py)")
+    _add_flavour(p)
+    _add_vm(p, timeout=0)
+    _add_no_deps(p)
+    p.set_defaults(func=experiment.run_experiment)
 
     p = labsub.add_parser(
         "soak", help="minutes of workloads under agents replaced every 30 s",

@@ -23,8 +23,10 @@ readonly PACKAGES=(
   python3-ply python3-git
   # The lab VM.
   qemu-system-x86 busybox-static
-  # Workloads moved into enclaves by the tests and experiments.
-  stress-ng rt-tests
+  # Workloads moved into enclaves by the tests and experiments: RocksDB
+  # (its static library and the compression libraries it links) for
+  # experiments/rocksdb, matplotlib for the experiments' plots.
+  stress-ng rt-tests librocksdb-dev python3-matplotlib
   # Tracing ghost's tracepoints (docs/tracing.md), on the host and in the VM.
   trace-cmd linux-perf
 )

@@ -1,7 +1,8 @@
 """`ghost lab test` and `ghost lab demo`: the README's two commands.
 
 test: deps -> bazel build -> host tests -> kernel (cached) -> checkpatch ->
-      initramfs -> VM ABI tests -> lab self-tests -> "N passed, N failed".
+      initramfs -> VM ABI tests -> experiments --quick -> lab self-tests ->
+      "N passed, N failed".
 demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
       ghostfs and print a report.
 """
@@ -16,7 +17,9 @@ from lab.tally import Tally
 VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
                "//experiments/microbench:ghost_microbench",
                "//agents/agent_fifo:agent_fifo",
-               "//agents/ghost_agent:ghost_agent"]
+               "//agents/ghost_agent:ghost_agent",
+               "//experiments/rocksdb:rocksdb_bench",
+               "//experiments/antagonist:antagonist"]
 
 
 def install_deps():
@@ -56,6 +59,10 @@ def _run_tiers(tally, args):
     bazel.build_vm(VM_BINARIES)
     initrd = build_initramfs(args.flavour)
     _vm_abi_tests(tally, image, initrd, args)
+    if not args.filter and not args.no_experiments:
+        from lab import experiment  # it imports this module
+        step("experiments --quick: RocksDB and the antagonist, CFS and ghost")
+        experiment.check_quick(tally, image, initrd, args)
     if not args.quick:
         _lab_self_tests(tally, image, initrd, args)
 

@@ -1,0 +1,91 @@
+"""The scheduling modes the experiments compare, one entry each.
+
+A mode says how the RocksDB workers are scheduled and where the antagonist
+goes. CFS modes start no agent; ghost modes start `ghost_agent` with
+`agent_args` on the enclave's CPUs before each run and stop it after
+(`--on_exit` default: the enclave goes with it). `{get_us}` in
+`agent_args` is replaced by the calibrated Get service time in us.
+
+Adding a policy (Shinjuku, once it exists) is one more entry here, e.g.
+
+    Mode("shinjuku", "ghost Shinjuku", "--policy=shinjuku --slice=...",
+         antagonist="enclave, low QoS class (hint region)",
+         antagonist_flags="--enclave=1 --qos=low", ...)
+
+and naming it in an experiment's `modes`.
+"""
+
+import dataclasses
+
+
+@dataclasses.dataclass(frozen=True)
+class Mode:
+    name: str                 # in file names, CSV and plots
+    label: str                # in plot legends
+    agent_args: str = ""      # "" : CFS, no agent
+    # The RocksDB workers' flags in this mode (besides --cpus).
+    worker_flags: str = ""
+    # The antagonist's flags and, in words, where it runs and whether the
+    # mode can give it a lower priority than RocksDB.
+    antagonist_flags: str = ""
+    antagonist: str = ""
+    known_problem: str = ""
+    # Enclave CPUs the agent keeps for itself (a centralized agent spins
+    # on one): not there for RocksDB or the antagonist.
+    agent_cpus: int = 0
+
+    @property
+    def ghost(self):
+        return bool(self.agent_args)
+
+
+MODES = {
+    "cfs": Mode(
+        "cfs", "CFS",
+        worker_flags="--worker_nice=-20",
+        antagonist_flags="--nice=19",
+        antagonist="CFS, nice 19 against RocksDB's nice -20: CFS weights "
+                   "give it what RocksDB leaves (weight 15 vs 88761)"),
+    "ghost_fifo": Mode(
+        "ghost_fifo", "ghost centralized FIFO",
+        agent_args="--policy=fifo_centralized",
+        agent_cpus=1,
+        worker_flags="--enclave=1",
+        antagonist_flags="--enclave=1",
+        antagonist="in the enclave, same FIFO as RocksDB: no QoS classes; "
+                   "each antagonist burst keeps its CPU until the thread "
+                   "sleeps (a thread that never sleeps would keep it "
+                   "forever)"),
+    "ghost_fifo_slice": Mode(
+        "ghost_fifo_slice", "ghost centralized FIFO, slice 2x Get",
+        agent_args="--policy=fifo_centralized --slice={slice_us}us",
+        agent_cpus=1,
+        worker_flags="--enclave=1",
+        antagonist_flags="--enclave=1",
+        antagonist="in the enclave, same FIFO as RocksDB, preempted after "
+                   "its slice when others wait: round robin, no QoS (a "
+                   "policy with classes, Shinjuku, would put it below "
+                   "RocksDB)",
+        # Not in the default sweeps: in this lab the agent loses threads
+        # it preempted in the kernel (docs/experiments.md, "Known
+        # problems"). Run it with --modes to reproduce.
+        known_problem="loses threads preempted inside a system call: "
+                      "watchdog and RCU stall (docs/experiments.md)"),
+}
+
+# The slice of ghost_fifo_slice, in Get service times.
+SLICE_GETS = 2
+
+
+def agent_cpus():
+    """{mode name: CPUs its agent keeps}, for the results."""
+    return {name: m.agent_cpus for name, m in MODES.items()}
+
+
+def modes(names):
+    """The Mode objects for `names`; a clear error for an unknown name."""
+    unknown = [n for n in names if n not in MODES]
+    if unknown:
+        raise ValueError(f"unknown mode(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(MODES)}")
+    return [MODES[n] for n in names]
