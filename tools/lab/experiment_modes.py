@@ -71,9 +71,18 @@ MODES = {
         # problems"). Run it with --modes to reproduce.
         known_problem="loses threads preempted inside a system call: "
                       "watchdog and RCU stall (docs/experiments.md)"),
+    "shinjuku": Mode(
+        "shinjuku", "ghost Shinjuku, slice 2x Get",
+        agent_args="--policy=shinjuku --slice={slice_us}us",
+        agent_cpus=1,
+        worker_flags="--enclave=1 --qos=0",
+        antagonist_flags="--enclave=1 --qos=3",
+        antagonist="in the enclave at QoS class 3 (hint region) below "
+                   "RocksDB's class 0: it runs on CPUs no worker wants, and "
+                   "a waking worker takes its CPU at once"),
 }
 
-# The slice of ghost_fifo_slice, in Get service times.
+# The slice of ghost_fifo_slice and shinjuku, in Get service times.
 SLICE_GETS = 2
 
 
