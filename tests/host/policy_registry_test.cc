@@ -36,7 +36,7 @@ TEST(PolicyRegistry, AnUnknownNameListsTheChoices) {
 
 TEST(PolicyRegistry, HelpHasOneLinePerPolicy) {
   const std::string help = Policies().Help();
-  EXPECT_EQ(std::count(help.begin(), help.end(), '\n'), 3);
+  EXPECT_EQ(std::count(help.begin(), help.end(), '\n'), 4);
   EXPECT_THAT(help, HasSubstr("  tiny_fifo "));
 }
 
