@@ -1,5 +1,7 @@
 #include "agents/common/agent_flags.h"
 
+#include <optional>
+
 #include "absl/flags/flag.h"
 #include "absl/time/time.h"
 #include "lib/uapi/linux/ghost.h"
@@ -16,9 +18,9 @@ ABSL_FLAG(std::string, on_exit, "",
 ABSL_FLAG(bool, takeover, true,
           "Take over from another agent_fifo or ghost_agent running the "
           "enclave.");
-ABSL_FLAG(absl::Duration, slice, absl::ZeroDuration(),
-          "fifo_centralized: preempt a thread after this long if others "
-          "wait (0: never)");
+ABSL_FLAG(std::optional<absl::Duration>, slice, std::nullopt,
+          "preempt a thread that has run this long while others wait (0: "
+          "never; unset: the policy's default, 4ms for the FIFO policies)");
 ABSL_FLAG(absl::Duration, attach_timeout, absl::Seconds(10),
           "How long to wait for CPUs that still have an agent.");
 ABSL_FLAG(std::string, sysfs, "/sys", "Where sysfs is (for the topology).");

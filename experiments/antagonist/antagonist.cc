@@ -28,7 +28,7 @@
 #include "absl/strings/str_format.h"
 #include "experiments/antagonist/cpu_share.h"
 #include "experiments/rocksdb/cpu_clock.h"
-#include "experiments/rocksdb/json_writer.h"
+#include "lib/util/json_writer.h"
 #include "experiments/rocksdb/thread_setup.h"
 #include "lib/util/cpu_list.h"
 
@@ -99,7 +99,7 @@ int64_t CpuOf(pthread_t t) {
 
 std::string Json(const std::vector<ShareSample>& samples,
                  const std::vector<double>& shares) {
-  rocksdb_exp::JsonWriter j;
+  JsonWriter j;
   j.BeginObject();
   j.Key("experiment");
   j.String("antagonist");

@@ -17,8 +17,8 @@ namespace ghost::bench {
 
 [[noreturn]] void AgentMain(Lab& lab, Shared* shared, int rounds,
                             const BenchLimits& limits, const AgentBody& body) {
-  // SIGUSR1 interrupts the agent's ghost_run() sleep so it sees `stop`.
-  InstallNudgeSignal(SIGUSR1);
+  // AgentChild installed the nudge: it interrupts the agent's ghost_run()
+  // sleep so it sees `stop`.
   auto fail = [&](const absl::Status& s) {
     std::snprintf(shared->error, sizeof(shared->error), "%s",
                   std::string(s.message()).c_str());

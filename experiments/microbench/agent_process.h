@@ -7,11 +7,13 @@
 // lock). The agent locks its memory (mlockall) and does not allocate on its
 // hot path; timestamps and results come back through shared memory.
 //
-//   pid_t pid = fork();
-//   if (pid == 0) AgentMain(lab, shared, rounds, limits, LocalScheduleAgent);
+//   AgentChild::Start([&]() -> int {   // lib/runtime/agent_child.h
+//     AgentMain(lab, shared, rounds, limits, LocalScheduleAgent);
+//   });
 //   ... wait for shared->phase == kAttached, then set shared->go ...
 //
-// SIGUSR1 interrupts the agent's ghost_run() sleep so that it sees `stop`.
+// AgentChild's nudges interrupt the agent's ghost_run() sleep so that it
+// sees `stop`.
 #ifndef GHOST_EXPERIMENTS_MICROBENCH_AGENT_PROCESS_H_
 #define GHOST_EXPERIMENTS_MICROBENCH_AGENT_PROCESS_H_
 

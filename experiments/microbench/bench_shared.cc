@@ -1,7 +1,5 @@
 #include "experiments/microbench/bench_shared.h"
 
-#include <sys/mman.h>
-
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -29,21 +27,6 @@ const char* WhereName(int where) {
     default:
       return "starting";
   }
-}
-
-absl::StatusOr<Shared*> MapShared() {
-  void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("mmap of the shared memory: ", std::strerror(errno)));
-  }
-  return new (mem) Shared();
-}
-
-void UnmapShared(Shared* shared) {
-  shared->~Shared();
-  munmap(shared, sizeof(Shared));
 }
 
 std::string ResultCounts(const Shared& s) {

@@ -1,13 +1,12 @@
 // What the bench process and its agent process share: one `Shared` in a
-// MAP_SHARED mapping made before the fork. The bench hands the agent its
-// threads and tells it to go or stop; the ghost threads leave timestamps;
-// the agent reports its phase, where it is, its samples and the transaction
-// results it saw.
+// SharedBlock (lib/runtime/shared_block.h) made before the fork. The bench
+// hands the agent its threads and tells it to go or stop; the ghost
+// threads leave timestamps; the agent reports its phase, where it is, its
+// samples and the transaction results it saw.
 //
-//   absl::StatusOr<Shared*> shared = MapShared();   // before fork()
-//   ... the agent: (*shared)->phase.store(kAttached); ...
-//   std::printf("%s\n", ResultCounts(**shared).c_str());
-//   UnmapShared(*shared);
+//   SharedBlock<Shared> shared;                    // before the fork
+//   ... the agent: shared->phase.store(kAttached); ...
+//   std::printf("%s\n", ResultCounts(*shared).c_str());
 #ifndef GHOST_EXPERIMENTS_MICROBENCH_BENCH_SHARED_H_
 #define GHOST_EXPERIMENTS_MICROBENCH_BENCH_SHARED_H_
 
@@ -69,13 +68,6 @@ struct Shared {
   uint64_t b[kMaxSamples];  // a second one (system call time, round trip)
   char error[512] = {};
 };
-
-// A new Shared in a MAP_SHARED anonymous mapping of its own, which a
-// fork() that follows shares with the child.
-absl::StatusOr<Shared*> MapShared();
-
-// Destroys `shared` and unmaps it (from this process).
-void UnmapShared(Shared* shared);
 
 // The transaction results an agent saw, "COMPLETE 500, TARGET_STALE 2",
 // then "failed calls N" if any; "none" if there were none.

@@ -1,11 +1,15 @@
 #include "experiments/microbench/bench_shared.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "lib/abi/cpu_data_region.h"
+#include "lib/runtime/shared_block.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::bench {
@@ -39,12 +43,20 @@ TEST(ResultCounts, ListsOnlyTheResultsSeenThenTheFailedCalls) {
                          " 2, failed calls 1"));
 }
 
-TEST(MapShared, GivesAFreshSharedThatCanBeUnmapped) {
-  absl::StatusOr<Shared*> s = MapShared();
+TEST(SharedBlock, GivesAFreshSharedThatAForkedChildWritesTo) {
+  SharedBlock<Shared> s;
   ASSERT_TRUE(s.ok()) << s.status();
-  EXPECT_EQ((*s)->phase.load(), kStarting);
-  EXPECT_EQ((*s)->nr_samples, 0);
-  UnmapShared(*s);
+  EXPECT_EQ(s->phase.load(), kStarting);
+  EXPECT_EQ(s->nr_samples, 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    s->nr_samples = 7;
+    s->phase.store(kDone);
+    _exit(0);
+  }
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  EXPECT_EQ(s->phase.load(), kDone);
+  EXPECT_EQ(s->nr_samples, 7);
 }
 
 }  // namespace

@@ -19,10 +19,7 @@
 
 namespace ghost::bench {
 
-GhostMeasurement::~GhostMeasurement() {
-  TearDown();
-  if (shared_ != nullptr) UnmapShared(shared_);
-}
+GhostMeasurement::~GhostMeasurement() { TearDown(); }
 
 absl::StatusOr<GhostResult> GhostMeasurement::Run() {
   absl::Status s = RunSteps();
@@ -47,9 +44,9 @@ absl::StatusOr<GhostResult> GhostMeasurement::Run() {
 }
 
 absl::Status GhostMeasurement::RunSteps() {
-  absl::StatusOr<Shared*> shared = MapShared();
-  if (!shared.ok()) return shared.status();
-  shared_ = *shared;
+  block_ = std::make_unique<SharedBlock<Shared>>();
+  if (!block_->ok()) return block_->status();
+  shared_ = block_->get();
   if (spec_.nr_workers < 1 || spec_.nr_workers > kMaxWorkers) {
     return absl::InvalidArgumentError(absl::StrCat(
         spec_.nr_workers, " worker threads: the bench holds 1..", kMaxWorkers));
@@ -67,14 +64,12 @@ absl::Status GhostMeasurement::RunSteps() {
 
   // The agent first, before the bench has threads: the child is a copy
   // of a single-threaded process.
-  agent_pid_ = fork();
-  if (agent_pid_ < 0) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("fork of the agent: ", std::strerror(errno)));
-  }
-  if (agent_pid_ == 0) {
-    AgentMain(*lab_, shared_, spec_.rounds, limits_, spec_.agent);
-  }
+  absl::StatusOr<std::unique_ptr<AgentChild>> agent =
+      AgentChild::Start([this]() -> int {
+        AgentMain(*lab_, shared_, spec_.rounds, limits_, spec_.agent);
+      });
+  if (!agent.ok()) return agent.status();
+  agent_ = std::move(*agent);
   if (absl::Status s = WaitPhase(kAttached, 10000000000); !s.ok()) {
     return absl::Status(s.code(),
                         absl::StrCat("attaching the agent: ", s.message()));
@@ -110,9 +105,8 @@ absl::Status GhostMeasurement::WaitPhase(int phase, uint64_t limit_ns) {
   const uint64_t end = NowNs() + limit_ns;
   while (shared_->phase.load() != phase) {
     if (shared_->phase.load() == kFailed) return AgentFailure();
-    int status;
-    if (waitpid(agent_pid_, &status, WNOHANG) == agent_pid_) {
-      agent_pid_ = -1;
+    if (const std::optional<int> exited = agent_->Exited()) {
+      const int status = *exited;
       if (shared_->phase.load() == phase) break;
       if (shared_->phase.load() == kFailed) return AgentFailure();
       return absl::AbortedError(
@@ -193,23 +187,13 @@ absl::Status GhostMeasurement::StartWorker(int i) {
 
 void GhostMeasurement::TearDown() {
   if (shared_ != nullptr) shared_->stop.store(true);
-  if (agent_pid_ > 0) {
-    int status;
-    for (int i = 0; i < 300 && waitpid(agent_pid_, &status, WNOHANG) == 0;
-         ++i) {
-      kill(agent_pid_, SIGUSR1);
-      usleep(10000);
-    }
-    if (waitpid(agent_pid_, &status, WNOHANG) == 0) {
-      std::fprintf(stderr,
-                   "ghost_microbench: %s: the agent did not stop in 3 s; "
-                   "killing it\n",
-                   spec_.name);
-      kill(agent_pid_, SIGKILL);
-      waitpid(agent_pid_, &status, 0);
-    }
-    agent_pid_ = -1;
+  if (agent_ != nullptr && !agent_->Stop(absl::Seconds(3))) {
+    std::fprintf(stderr,
+                 "ghost_microbench: %s: the agent did not stop in 3 s; "
+                 "killed it\n",
+                 spec_.name);
   }
+  agent_.reset();
   if (lab_ != nullptr) {
     (void)lab_->enclave->Destroy();  // may be gone already
     lab_.reset();

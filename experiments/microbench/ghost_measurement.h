@@ -31,6 +31,8 @@
 #include "experiments/microbench/bench_shared.h"
 #include "experiments/microbench/cpu_layout.h"
 #include "experiments/microbench/ghost_result.h"
+#include "lib/runtime/agent_child.h"
+#include "lib/runtime/shared_block.h"
 
 namespace ghost::bench {
 
@@ -52,7 +54,7 @@ struct GhostSpec {
   const char* name;
   unsigned int enclave_id;
   bool wake_agent;  // the default queue wakes the agent's CPU
-  int nr_workers;  // at most kMaxWorkers (and the remote CPUs, to latch)
+  int nr_workers;   // at most kMaxWorkers (and the remote CPUs, to latch)
   WorkerKind workers;
   int rounds;
   AgentBody agent;
@@ -90,9 +92,10 @@ class GhostMeasurement final {
   GhostSpec spec_;
   CpuLayout layout_;
   BenchLimits limits_;
-  Shared* shared_ = nullptr;  // in its own MAP_SHARED mapping
+  std::unique_ptr<SharedBlock<Shared>> block_;  // shared with the agent
+  Shared* shared_ = nullptr;                    // in block_
   std::unique_ptr<Lab> lab_;
-  pid_t agent_pid_ = -1;
+  std::unique_ptr<AgentChild> agent_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stop_workers_{false};
 };

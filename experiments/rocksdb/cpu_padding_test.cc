@@ -8,12 +8,12 @@ namespace {
 
 TEST(PadToCpu, UsesAtLeastTheTargetCpuTime) {
   const int64_t cpu0 = ThreadCpuNs();
-  const int64_t wall0 = MonotonicNs();
   const PadResult r = PadToCpu(cpu0, 3'000'000);
   EXPECT_GE(r.total_cpu_ns, 3'000'000);
   EXPECT_GE(ThreadCpuNs() - cpu0, 3'000'000);
-  // CPU time cannot outrun wall time for one thread.
-  EXPECT_GE(MonotonicNs() - wall0, 3'000'000);
+  // No comparison with CLOCK_MONOTONIC here: the thread clock runs on
+  // sched_clock, which the kernel does not slew with the wall clock, and
+  // 3 ms of one read 2997.7 us of the other in 21 of 300 runs.
   EXPECT_FALSE(r.overshot);
 }
 

@@ -22,7 +22,7 @@
 #include "experiments/rocksdb/calibration.h"
 #include "experiments/rocksdb/cpu_clock.h"
 #include "experiments/rocksdb/database.h"
-#include "experiments/rocksdb/json_writer.h"
+#include "lib/util/json_writer.h"
 #include "experiments/rocksdb/load_server.h"
 #include "experiments/rocksdb/run_report.h"
 #include "experiments/rocksdb/service_choice.h"

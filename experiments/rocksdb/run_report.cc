@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "experiments/rocksdb/json_writer.h"
+#include "lib/util/json_writer.h"
 
 namespace ghost::rocksdb_exp {
 namespace {

@@ -51,11 +51,9 @@ absl::Status MessageQueue::SetWakeupCpus(absl::Span<const int> cpus) {
 }
 
 absl::Status MessageQueue::AssociateCpu(int cpu) {
-  ghost_assoc_cpu_queue_args args = {.queue_fd = fd_.get(), .cpu = cpu};
-  return GhostRun(
-             GHOST_OP_ASSOC_CPU_QUEUE, &args, sizeof(args),
-             absl::StrCat("send the CPU messages of CPU ", cpu, " to a queue"))
-      .status();
+  return GhostRunStatus(
+      GHOST_OP_ASSOC_CPU_QUEUE, raw::AssociateCpuQueue(fd_.get(), cpu),
+      absl::StrCat("send the CPU messages of CPU ", cpu, " to a queue"));
 }
 
 }  // namespace ghost

@@ -54,4 +54,9 @@ int AssociateQueue(int queue_fd, uint64_t gtid, uint32_t barrier) {
   return Errno(GhostRun(GHOST_OP_ASSOC_QUEUE, &args, sizeof(args)));
 }
 
+int AssociateCpuQueue(int queue_fd, int cpu) {
+  ghost_assoc_cpu_queue_args args = {.queue_fd = queue_fd, .cpu = cpu};
+  return Errno(GhostRun(GHOST_OP_ASSOC_CPU_QUEUE, &args, sizeof(args)));
+}
+
 }  // namespace ghost::raw

@@ -34,6 +34,10 @@ int FreeStatusWord(int enclave_fd, uint32_t region, uint32_t index);
 // now on, if `barrier` is its latest sequence number (else ESTALE).
 int AssociateQueue(int queue_fd, uint64_t gtid, uint32_t barrier);
 
+// GHOST_OP_ASSOC_CPU_QUEUE: the CPU messages of `cpu` go to the queue
+// `queue_fd` from now on.
+int AssociateCpuQueue(int queue_fd, int cpu);
+
 }  // namespace ghost::raw
 
 #endif  // GHOST_LIB_ABI_RAW_OPS_H_

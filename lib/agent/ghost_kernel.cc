@@ -100,6 +100,14 @@ int GhostKernel::FreeStatusWord(uint32_t region, uint32_t index) {
   return raw::FreeStatusWord(dir_.get(), region, index);
 }
 
+absl::Status GhostKernel::EnableTicks() {
+  return WriteGhostfsFile(enclave_.dir() + "/deliver_ticks", "1");
+}
+
+int GhostKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  return raw::AssociateCpuQueue(channel.id(), cpu);
+}
+
 bool GhostKernel::CallerDetached() { return caller_detached; }
 
 absl::StatusOr<std::optional<std::string>> GhostKernel::WhyDestroyed() {

@@ -43,6 +43,8 @@ class GhostKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  absl::Status EnableTicks() override;
+  int SetCpuChannel(int cpu, const Channel& channel) override;
   bool CallerDetached() override;
   absl::StatusOr<std::optional<std::string>> WhyDestroyed() override;
 

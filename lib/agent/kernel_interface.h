@@ -71,6 +71,15 @@ class KernelInterface {
   // GHOST_OP_AGENT_PING: 0 or an errno.
   virtual int PingAgent(int cpu) = 0;
 
+  // Set-up path. The enclave sends a CPU_TICK message for every tick of a
+  // CPU that runs a ghost thread (deliver_ticks), to the CPU's channel
+  // (SetCpuChannel); a policy times its slices with them.
+  virtual absl::Status EnableTicks() = 0;
+
+  // Hot path. The CPU messages of `cpu` (ticks, busy, available) go to
+  // `channel` from now on (GHOST_OP_ASSOC_CPU_QUEUE): 0 or an errno.
+  virtual int SetCpuChannel(int cpu, const Channel& channel) = 0;
+
   // GHOST_OP_SW_FREE of a dead or departed thread's word: 0 or an errno.
   virtual int FreeStatusWord(uint32_t region, uint32_t index) = 0;
 

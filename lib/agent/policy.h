@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,7 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "lib/abi/fd.h"
+#include "lib/abi/status_word_region.h"
 #include "lib/agent/agent_group.h"
 #include "lib/agent/kernel_interface.h"
 #include "lib/agent/scheduler.h"
@@ -38,12 +41,15 @@ namespace ghost {
 
 class Policy : public Scheduler, public AgentLoop {
  public:
-  Policy(KernelInterface& kernel, TaskSlots& tasks)
-      : Scheduler(kernel, tasks) {}
+  // `cpus`: the enclave's CPUs, one agent each.
+  Policy(KernelInterface& kernel, TaskSlots& tasks, absl::Span<const int> cpus);
 
   // Creates the policy's queues (one of them the enclave's default), once,
   // before any agent attaches.
   virtual absl::Status Init() = 0;
+
+  // AgentLoop: remembers the agent's status word (AgentWord()).
+  void AgentAttached(int cpu, uint32_t sw_index) final;
 
   // Commit results so far.
   const TxnCounters& txns() const { return txns_; }
@@ -60,7 +66,20 @@ class Policy : public Scheduler, public AgentLoop {
   virtual void AddCounters(Counters& out) const {}
 
  protected:
+  // The status word of the agent of `cpu`. Its barrier is what the agent
+  // blocks and commits with: read it before draining the queue, so that
+  // an event after that makes the block return at once.
+  StatusWord AgentWord(int cpu) {
+    return kernel().words().Read(agent_word_[cpu]);
+  }
+  uint32_t AgentBarrier(int cpu) { return AgentWord(cpu).barrier; }
+
   TxnCounters txns_;
+
+ private:
+  // By CPU number; each agent thread writes its own at attach, before any
+  // round.
+  std::vector<uint32_t> agent_word_;
 };
 
 // A policy whose tasks are T (derived from Task): it owns their table and
@@ -72,7 +91,9 @@ using PolicyFor = SchedulerFor<T, Policy>;
 struct PolicyArgs {
   std::vector<int> cpus;  // the enclave's CPUs, ascending; one agent each
   const Topology* topology = nullptr;           // nullptr: sysfs did not say
-  absl::Duration slice = absl::ZeroDuration();  // zero: run until it blocks
+  // How long a thread may run while others wait: nullopt, the policy's
+  // default; zero, until it blocks or yields.
+  std::optional<absl::Duration> slice;
 };
 
 // Makes a policy for the enclave `kernel` reaches; an error says why the

@@ -34,7 +34,7 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
       // lost: that thread is gone.
       if (Task* old = tasks_.Get(msg.sw_index, tasks_.GtidAt(msg.sw_index))) {
         old->state = TaskState::kDeparted;
-        OnGone(*old, nullptr, agent_cpu);
+        OnTaskGone(*old, nullptr, agent_cpu);
         tasks_.Release(old);
       }
       t = tasks_.Claim(msg.sw_index, msg.gtid);
@@ -64,25 +64,13 @@ void Scheduler::Dispatch(const ghost_msg& msg, int agent_cpu) {
   t->nice = msg.nice;
   switch (msg.type) {
     case GHOST_MSG_NEW:
-      OnNew(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_WAKEUP:
-      OnWakeup(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_BLOCKED:
-      OnBlocked(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_YIELD:
-      OnYield(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_PREEMPTED:
-      OnPreempted(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_AFFINITY_CHANGED:
-      OnAffinityChanged(*t, msg, agent_cpu);
-      break;
     case GHOST_MSG_PRIORITY_CHANGED:
-      OnPriorityChanged(*t, msg, agent_cpu);
+      OnTaskMessage(*t, msg, agent_cpu);
       break;
     case GHOST_MSG_DEAD:
     case GHOST_MSG_DEPARTED:
@@ -116,7 +104,7 @@ void Scheduler::DispatchCpuMessage(const ghost_msg& msg, int agent_cpu) {
 }
 
 void Scheduler::Forget(Task& t, const ghost_msg* msg, int agent_cpu) {
-  OnGone(t, msg, agent_cpu);
+  OnTaskGone(t, msg, agent_cpu);
   const uint32_t index = t.sw_index;
   tasks_.Release(&t);
   // EBUSY would mean it is a member again: then it has a NEW coming.
@@ -146,7 +134,7 @@ Task* Scheduler::Adopt(StatusWord w, int agent_cpu, const Channel* channel) {
   t->seq = w.barrier;
   t->state = StateFromStatusWordFlags(w.flags);
   Bump(stats_.adopted);
-  OnDiscovered(*t, TaskState::kNew, agent_cpu);
+  OnTaskDiscovered(*t, TaskState::kNew, agent_cpu);
   return t;
 }
 
@@ -154,7 +142,7 @@ void Scheduler::ResyncTask(Task& t, int agent_cpu) {
   const StatusWord w = kernel_.words().Read(t.sw_index);
   if (!w.in_use() || w.gtid != t.gtid) {
     t.state = TaskState::kDeparted;
-    OnGone(t, nullptr, agent_cpu);
+    OnTaskGone(t, nullptr, agent_cpu);
     tasks_.Release(&t);
     return;
   }
@@ -166,7 +154,7 @@ void Scheduler::ResyncTask(Task& t, int agent_cpu) {
     Forget(t, nullptr, agent_cpu);
     return;
   }
-  OnDiscovered(t, before, agent_cpu);
+  OnTaskDiscovered(t, before, agent_cpu);
 }
 
 void Scheduler::Resync(int agent_cpu, bool adopt_unknown,

@@ -85,22 +85,17 @@ class Scheduler {
   virtual void CpuAvailable(const ghost_msg& msg, int agent_cpu) {}
 
  private:
-  // The task callbacks as the framework makes them; SchedulerFor<T>
-  // passes each on to the policy's callback of the same event, with T.
-  virtual void OnNew(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void OnWakeup(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void OnBlocked(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void OnYield(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void OnPreempted(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
-  virtual void OnAffinityChanged(Task& t, const ghost_msg& msg,
-                                 int agent_cpu) = 0;
-  virtual void OnPriorityChanged(Task& t, const ghost_msg& msg,
-                                 int agent_cpu) = 0;
-  virtual void OnGone(Task& t, const ghost_msg* msg, int agent_cpu) = 0;
-  virtual void OnDiscovered(Task& t, TaskState before, int agent_cpu) = 0;
+  // The task callbacks as the framework makes them, with Task;
+  // SchedulerFor<T> turns each into the policy's callback, with T.
+  // A message about a live task (NEW .. PRIORITY_CHANGED), applied.
+  virtual void OnTaskMessage(Task& t, const ghost_msg& msg, int agent_cpu) = 0;
+  // It left: `msg` is its DEAD or DEPARTED, or null if its word said so.
+  virtual void OnTaskGone(Task& t, const ghost_msg* msg, int agent_cpu) = 0;
+  // Found or corrected from its status word.
+  virtual void OnTaskDiscovered(Task& t, TaskState before, int agent_cpu) = 0;
 
   void DispatchCpuMessage(const ghost_msg& msg, int agent_cpu);
-  // Takes `t` out of the table (after OnGone) and frees its word.
+  // Takes `t` out of the table (after OnTaskGone) and frees its word.
   void Forget(Task& t, const ghost_msg* msg, int agent_cpu);
   // Adopts the thread of word `w`; nullptr if it is gone or not a thread.
   Task* Adopt(StatusWord w, int agent_cpu, const Channel* channel);

@@ -26,9 +26,13 @@ namespace ghost {
 template <typename T, typename Base = Scheduler>
 class SchedulerFor : public Base {
  public:
-  // Every fresh task is a copy of `blank`.
-  explicit SchedulerFor(KernelInterface& kernel, T blank = T())
-      : Base(kernel, table_), table_(std::move(blank)) {}
+  // Every fresh task is a copy of `blank`; `base_args` go to Base after
+  // the kernel and the table (Policy: the enclave's CPUs).
+  template <typename... BaseArgs>
+  SchedulerFor(KernelInterface& kernel, T blank, BaseArgs&&... base_args)
+      : Base(kernel, table_, std::forward<BaseArgs>(base_args)...),
+        table_(std::move(blank)) {}
+  explicit SchedulerFor(KernelInterface& kernel) : SchedulerFor(kernel, T()) {}
 
   TaskTable<T>& tasks() { return table_; }
   const TaskTable<T>& tasks() const { return table_; }
@@ -60,32 +64,30 @@ class SchedulerFor : public Base {
   virtual void TaskPriorityChanged(T& t, const ghost_msg& msg, int agent_cpu) {}
 
  private:
-  static T& Of(Task& t) { return static_cast<T&>(t); }
-
-  void OnNew(Task& t, const ghost_msg& m, int c) final { TaskNew(Of(t), m, c); }
-  void OnWakeup(Task& t, const ghost_msg& m, int c) final {
-    TaskWakeup(Of(t), m, c);
+  void OnTaskMessage(Task& task, const ghost_msg& msg, int cpu) final {
+    T& t = static_cast<T&>(task);
+    switch (msg.type) {
+      case GHOST_MSG_NEW:
+        return TaskNew(t, msg, cpu);
+      case GHOST_MSG_WAKEUP:
+        return TaskWakeup(t, msg, cpu);
+      case GHOST_MSG_BLOCKED:
+        return TaskBlocked(t, msg, cpu);
+      case GHOST_MSG_YIELD:
+        return TaskYield(t, msg, cpu);
+      case GHOST_MSG_PREEMPTED:
+        return TaskPreempted(t, msg, cpu);
+      case GHOST_MSG_AFFINITY_CHANGED:
+        return TaskAffinityChanged(t, msg, cpu);
+      case GHOST_MSG_PRIORITY_CHANGED:
+        return TaskPriorityChanged(t, msg, cpu);
+    }
   }
-  void OnBlocked(Task& t, const ghost_msg& m, int c) final {
-    TaskBlocked(Of(t), m, c);
+  void OnTaskGone(Task& t, const ghost_msg* msg, int cpu) final {
+    TaskGone(static_cast<T&>(t), msg, cpu);
   }
-  void OnYield(Task& t, const ghost_msg& m, int c) final {
-    TaskYield(Of(t), m, c);
-  }
-  void OnPreempted(Task& t, const ghost_msg& m, int c) final {
-    TaskPreempted(Of(t), m, c);
-  }
-  void OnAffinityChanged(Task& t, const ghost_msg& m, int c) final {
-    TaskAffinityChanged(Of(t), m, c);
-  }
-  void OnPriorityChanged(Task& t, const ghost_msg& m, int c) final {
-    TaskPriorityChanged(Of(t), m, c);
-  }
-  void OnGone(Task& t, const ghost_msg* m, int c) final {
-    TaskGone(Of(t), m, c);
-  }
-  void OnDiscovered(Task& t, TaskState before, int c) final {
-    TaskDiscovered(Of(t), before, c);
+  void OnTaskDiscovered(Task& t, TaskState before, int cpu) final {
+    TaskDiscovered(static_cast<T&>(t), before, cpu);
   }
 
   TaskTable<T> table_;

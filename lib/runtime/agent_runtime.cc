@@ -151,10 +151,14 @@ absl::Status RunAgent(const AgentOptions& o, const PolicyRegistry& registry) {
         "enclave ", enclave.id(),
         " has no CPUs: give it some (ghostctl enclave cpus, or --cpus here)"));
   }
-  absl::StatusOr<Topology> topology = Topology::FromSysfs(o.sysfs);
+  // The machine's own (NUMA from libnuma), or a sysfs tree elsewhere.
+  absl::StatusOr<Topology> topology = o.sysfs == "/sys"
+                                          ? Topology::FromMachine()
+                                          : Topology::FromSysfs(o.sysfs);
   if (!topology.ok()) {
     std::cerr << o.program << ": no topology (" << topology.status()
-              << "); the centralized role moves to any CPU\n";
+              << "); the centralized role moves to any CPU, and threads "
+                 "go to any free CPU\n";
   }
 
   absl::StatusOr<std::unique_ptr<Policy>> policy = (*info)->make(

@@ -20,6 +20,7 @@
 #ifndef GHOST_LIB_RUNTIME_AGENT_RUNTIME_H_
 #define GHOST_LIB_RUNTIME_AGENT_RUNTIME_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -36,7 +37,7 @@ struct AgentOptions {
   EnclaveChoice enclave;
   std::string on_exit;  // "destroy", "keep", "" (ParseOnExit)
   bool takeover = true;
-  absl::Duration slice = absl::ZeroDuration();
+  std::optional<absl::Duration> slice;  // nullopt: the policy's default
   absl::Duration attach_timeout = absl::Seconds(10);
   std::string sysfs = "/sys";
   std::string control_dir = kControlDir;  // empty: no control socket

@@ -1,6 +1,7 @@
 #include "lib/util/topology.h"
 
 #include <dirent.h>
+#include <numa.h>
 
 #include <algorithm>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "lib/util/cpu_list.h"
 #include "lib/util/errno_status.h"
@@ -55,7 +57,40 @@ int LowestOf(const std::string& path, int fallback) {
   return cpus->front();
 }
 
+// Every node `local` (10) from itself and `remote` (20) from the others:
+// what Linux assumes when the firmware gives no distances.
+std::vector<int> DefaultDistances(int nodes) {
+  std::vector<int> d(nodes * nodes, 20);
+  for (int n = 0; n < nodes; ++n) d[n * nodes + n] = 10;
+  return d;
+}
+
 }  // namespace
+
+absl::StatusOr<Topology> Topology::FromMachine() {
+  absl::StatusOr<Topology> t = FromSysfs("/sys");
+  if (!t.ok()) return t.status();
+  // No NUMA in this kernel: sysfs has no nodes either, one node.
+  if (numa_available() < 0) return t;
+  t->nodes_ = numa_max_node() + 1;
+  for (int cpu : t->cpus_) t->node_[cpu] = numa_node_of_cpu(cpu);
+  t->distance_.assign(t->nodes_ * t->nodes_, -1);
+  for (int a = 0; a < t->nodes_; ++a) {
+    for (int b = 0; b < t->nodes_; ++b) {
+      // 0: libnuma could not read it (a node that is not online).
+      const int d = numa_distance(a, b);
+      t->distance_[a * t->nodes_ + b] = d > 0 ? d : (a == b ? 10 : 20);
+    }
+  }
+  return t;
+}
+
+int Topology::Distance(int node_a, int node_b) const {
+  if (node_a < 0 || node_b < 0 || node_a >= nodes_ || node_b >= nodes_) {
+    return -1;
+  }
+  return distance_[node_a * nodes_ + node_b];
+}
 
 absl::StatusOr<Topology> Topology::FromSysfs(const std::string& root) {
   const std::string cpu_dir = absl::StrCat(root, "/devices/system/cpu");
@@ -88,14 +123,29 @@ absl::StatusOr<Topology> Topology::FromSysfs(const std::string& root) {
     t.node_[cpu] = 0;  // one node unless sysfs has node directories
   }
   const std::string node_dir = absl::StrCat(root, "/devices/system/node");
-  for (int node : NumberedEntries(node_dir, "node")) {
-    absl::StatusOr<std::string> text =
-        ReadFile(absl::StrCat(node_dir, "/node", node, "/cpulist"));
+  const std::vector<int> nodes = NumberedEntries(node_dir, "node");
+  t.nodes_ = nodes.empty() ? 1 : nodes.back() + 1;
+  t.distance_ = DefaultDistances(t.nodes_);
+  for (int node : nodes) {
+    const std::string dir = absl::StrCat(node_dir, "/node", node);
+    absl::StatusOr<std::string> text = ReadFile(dir + "/cpulist");
     if (!text.ok()) return text.status();
     absl::StatusOr<std::vector<int>> members = ParseCpuList(*text);
     if (!members.ok()) return members.status();
     for (int cpu : *members) {
       if (cpu < n) t.node_[cpu] = node;
+    }
+    // "10 20": the distances from this node to nodes 0, 1, ... in order.
+    absl::StatusOr<std::string> row = ReadFile(dir + "/distance");
+    if (!row.ok()) continue;  // keep the defaults
+    int to = 0;
+    for (absl::string_view word :
+         absl::StrSplit(*row, ' ', absl::SkipWhitespace())) {
+      int d;
+      if (to < t.nodes_ && absl::SimpleAtoi(word, &d)) {
+        t.distance_[node * t.nodes_ + to] = d;
+      }
+      ++to;
     }
   }
   return t;

@@ -9,11 +9,12 @@ ShinjukuScheduler::ShinjukuScheduler(KernelInterface& kernel,
                                      std::vector<int> cpus, Options options)
     : CentralizedPolicy<ShinjukuTask>(
           kernel, cpus, ShinjukuTask(fifo::FifoTask::Blank(cpus)),
-          {.idle_spin = options.idle_spin,
+          {.slice = options.slice,
+           .idle_spin = options.idle_spin,
+           .lend_delay = options.lend_delay,
            .topology = options.topology,
            .queue_size = options.queue_size,
            .clock = std::move(options.clock)}),
-      slice_ns_(absl::ToInt64Nanoseconds(options.slice)),
       park_limit_ns_(absl::ToInt64Nanoseconds(options.park_limit)),
       by_gtid_(TaskSlots::kSlots),
       regions_(absl::ToInt64Nanoseconds(options.hint_settle_limit)),
@@ -27,7 +28,7 @@ absl::StatusOr<std::unique_ptr<Policy>> ShinjukuScheduler::Make(
         "for the threads");
   }
   Options o{.topology = args.topology};
-  if (args.slice > absl::ZeroDuration()) o.slice = args.slice;
+  if (args.slice.has_value()) o.slice = *args.slice;
   return std::make_unique<ShinjukuScheduler>(kernel, args.cpus, o);
 }
 
@@ -40,6 +41,8 @@ void ShinjukuScheduler::AddCounters(Counters& out) const {
   add("idle_takebacks", stats_.idle_takebacks);
   add("idle_commits", stats_.idle_commits);
   add("park_expiries", stats_.park_expiries);
+  out.emplace_back("slices_ended", slices_ended());
+  out.emplace_back("lent", lent());
   add("hints", stats_.hints);
   add("hints_unmatched", stats_.hints_unmatched);
   out.emplace_back("hint_regions", regions_.active());
@@ -50,6 +53,7 @@ void ShinjukuScheduler::AddCounters(Counters& out) const {
 
 void ShinjukuScheduler::Enqueue(ShinjukuTask& t, bool front) {
   if (t.queued()) return;
+  t.queued_ns = Now();
   if (t.idle) {
     t.parked_ns = now_;
     parked_.PushBack(&t);
@@ -72,6 +76,11 @@ ShinjukuTask* ShinjukuScheduler::PopBest(int cpu, uint32_t worst) {
     }
   }
   return nullptr;
+}
+
+const ShinjukuTask* ShinjukuScheduler::Head() const {
+  const uint32_t best = BestWaiting();
+  return best == kLevels ? nullptr : Of(rq_[best].front());
 }
 
 uint32_t ShinjukuScheduler::BestWaiting() const {
@@ -99,33 +108,56 @@ void ShinjukuScheduler::TaskWakeup(ShinjukuTask& t, const ghost_msg&, int) {
 
 void ShinjukuScheduler::TaskBlocked(ShinjukuTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  slices().End(t);
   Dequeue(t);  // displaced, then blocked before it ran again
 }
 
 void ShinjukuScheduler::TaskYield(ShinjukuTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  slices().End(t);
   Enqueue(t, false);
 }
 
 void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&,
                                       int) {
-  // Ours: to the back for a slice, to the front if a better class took
-  // the CPU. Not ours (another scheduling class): to the front.
-  const bool front = TakeSlicedOut(t) ? t.front_on_preempt : true;
+  // Ours: Displaced() queued it already (to the back for a slice, to the
+  // front if a better class took the CPU). Not ours (another scheduling
+  // class, or the global agent taking back the CPU it lent): to the front,
+  // or to the back if its slice is over.
+  bool front = t.front_on_preempt;
+  if (!TakeSlicedOut(t)) {
+    front = true;
+    if (slices().Over(t, Now())) {
+      EndSlice(t);
+      front = false;
+    }
+  }
   t.front_on_preempt = false;
   LeaveCpus(t);
   Enqueue(t, front);
+}
+
+void ShinjukuScheduler::Displaced(ShinjukuTask& t) {
+  LeaveCpus(t);
+  if (t.idle) {
+    slices().End(t);  // its CPU went to others for its hint, not a slice
+  } else if (!t.front_on_preempt) {
+    EndSlice(t);
+  }
+  Enqueue(t, t.front_on_preempt);
 }
 
 void ShinjukuScheduler::TaskGone(ShinjukuTask& t, const ghost_msg*, int) {
   by_gtid_.Erase(t.gtid);
   LeaveCpus(t);
   TakeSlicedOut(t);
+  slices().End(t);
   Dequeue(t);
 }
 
 void ShinjukuScheduler::TaskDiscovered(ShinjukuTask& t, TaskState, int) {
   Known(t);
+  slices().End(t);
   // As fifo_centralized: "on a CPU" where we did not latch it is queued;
   // a commit that finds it running elsewhere fails TARGET_ONCPU.
   if (t.state == TaskState::kRunnable ||
@@ -258,8 +290,8 @@ void ShinjukuScheduler::PreemptForWaiters(int64_t now) {
       }
       // A thread run from the park is worse than any class.
       const uint32_t qos = c.current->idle ? kLevels : c.current->qos;
-      const bool expired =
-          slice_ns_ > 0 && now - c.current->run_start_ns >= slice_ns_;
+      // Only a thread the kernel says is on the CPU (SliceEnds).
+      const bool expired = SliceEnds(c, now);
       if (!(qos > best || (qos == best && expired))) continue;
       if (victim < 0 || qos > victim_qos ||
           (qos == victim_qos && expired && !victim_expired)) {

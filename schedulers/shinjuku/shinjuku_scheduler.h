@@ -17,6 +17,10 @@
 //     that never says so cannot trip the enclave's watchdog).
 //   - A thread without a hint, or whose region was given up (malformed,
 //     hostile, its process gone), is in class kDefaultQos: plain FIFO.
+//   - As fifo_centralized (the shared CentralizedPolicy): when every other
+//     CPU is busy and threads still wait, the global agent lends its own
+//     CPU to the first waiting thread, and times the slices with its
+//     CPU's ticks meanwhile.
 //
 // Counters (`ghostctl agent status`): see docs/shinjuku.md.
 #ifndef GHOST_SCHEDULERS_SHINJUKU_SHINJUKU_SCHEDULER_H_
@@ -49,9 +53,13 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   static constexpr absl::Duration kDefaultSlice = absl::Microseconds(500);
 
   struct Options {
+    // Zero: a thread runs until it blocks, yields or is idle in its hint.
     absl::Duration slice = kDefaultSlice;
     absl::Duration park_limit = absl::Seconds(1);
     absl::Duration idle_spin = absl::Microseconds(200);
+    // As fifo_centralized's: how long the first waiting thread waits, every
+    // other CPU busy, before the global CPU is lent (infinite: never).
+    absl::Duration lend_delay = absl::ZeroDuration();
     absl::Duration hint_settle_limit = absl::Seconds(1);
     const Topology* topology = nullptr;
     uint32_t queue_size = 4096;
@@ -61,7 +69,8 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   ShinjukuScheduler(KernelInterface& kernel, std::vector<int> cpus,
                     Options options);
 
-  // `ghost_agent --policy=shinjuku`: --slice (0: kDefaultSlice).
+  // `ghost_agent --policy=shinjuku`: --slice (unset: kDefaultSlice; 0: no
+  // slices).
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
                                                       const PolicyArgs& args);
 
@@ -106,11 +115,12 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   void Decide(int64_t now) override;
   void Requeue(ShinjukuTask& t, bool front) override { Enqueue(t, front); }
   bool MaySleep() const override;
-  // To the front of its class if a better class took its CPU, else back.
-  void Displaced(ShinjukuTask& t) override {
-    LeaveCpus(t);
-    Enqueue(t, t.front_on_preempt);
-  }
+  const ShinjukuTask* Head() const override;
+  ShinjukuTask* PopFor(int cpu) override { return PopBest(cpu, kLevels - 1); }
+  // Queued at once (a latch that has not run gets no PREEMPTED): to the
+  // front of its class if a better class took its CPU, else, its slice
+  // over, to the back.
+  void Displaced(ShinjukuTask& t) override;
 
  private:
   using Queue = RunQueue<fifo::FifoTask>;
@@ -134,7 +144,6 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
 
   static constexpr uint32_t kLevels = GHOST_HINT_QOS_LEVELS;
 
-  const int64_t slice_ns_;
   const int64_t park_limit_ns_;
   std::array<Queue, kLevels> rq_;
   Queue parked_;  // idle by their hint, runnable as far as the kernel knows

@@ -28,7 +28,8 @@ struct TinyTask : Task, RunQueueLinks<TinyTask> {
 class TinyFifoScheduler final : public PolicyFor<TinyTask> {
  public:
   TinyFifoScheduler(KernelInterface& kernel, int cpu)
-      : PolicyFor<TinyTask>(kernel), cpu_(cpu) {}
+      : PolicyFor<TinyTask>(kernel, TinyTask(), absl::MakeConstSpan(&cpu, 1)),
+        cpu_(cpu) {}
 
   // The policy of `ghost_agent --policy=tiny_fifo`: one CPU only.
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
@@ -50,11 +51,10 @@ class TinyFifoScheduler final : public PolicyFor<TinyTask> {
     return kernel().SetChannelWakeup(*channel_, wake);
   }
 
-  void AgentAttached(int, uint32_t sw_index) override { sw_index_ = sw_index; }
   void AllAttached() override { Discover(cpu_, *channel_); }
 
   void Round(int) override {
-    const uint32_t barrier = kernel().words().Read(sw_index_).barrier;
+    const uint32_t barrier = AgentBarrier(cpu_);
     ghost_msg msg;
     while (channel_->Pop(&msg)) Dispatch(msg, cpu_);
     if (channel_->TakeOverflow()) Resync(cpu_, true, nullptr);
@@ -138,7 +138,6 @@ class TinyFifoScheduler final : public PolicyFor<TinyTask> {
 
   const int cpu_;
   Channel* channel_ = nullptr;
-  uint32_t sw_index_ = 0;
   RunQueue<TinyTask> rq_;
   TinyTask* current_ = nullptr;
 };

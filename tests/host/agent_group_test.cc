@@ -64,6 +64,8 @@ class ThreadedKernel final : public KernelInterface {
     return 0;
   }
   int FreeStatusWord(uint32_t, uint32_t) override { return 0; }
+  absl::Status EnableTicks() override { return absl::OkStatus(); }
+  int SetCpuChannel(int, const Channel&) override { return 0; }
   bool CallerDetached() override { return agent_detached; }
   absl::StatusOr<std::optional<std::string>> WhyDestroyed() override {
     why_asked_.fetch_add(1);

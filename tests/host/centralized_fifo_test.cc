@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "lib/util/cpu_set.h"
 #include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
+#include "tests/host/fake_sysfs.h"
 #include "tests/host/fakes/fake_kernel.h"
 
 namespace ghost::fifo {
@@ -29,18 +30,16 @@ class CentralizedFifoTest : public ::testing::Test {
       CentralizedFifoScheduler::Options o) {
     o.clock = [] { return fake_now; };
     o.queue_size = 256;
+    // These cases are about the other CPUs: the global CPU is never lent
+    // here (centralized_slicing_test.cc lends it).
+    o.lend_delay = absl::InfiniteDuration();
     return o;
   }
 
   void SetUp() override {
     fake_now = 0;
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {0, 1, 2, 3}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, 2, 3}).ok());
   }
 
   void GlobalRound() {
@@ -132,16 +131,16 @@ class CentralizedFarCpuTest : public ::testing::TestWithParam<int> {
   CentralizedFarCpuTest()
       : far_(GetParam()),
         kernel_({0, 1, far_}),
-        sched_(kernel_, {0, 1, far_}, {.queue_size = 256}) {}
+        // The global CPU 0 is not lent (the refusals counted are far_'s),
+        // and no time passes (no slice ends, however slow the host).
+        sched_(kernel_, {0, 1, far_},
+               {.lend_delay = absl::InfiniteDuration(),
+                .queue_size = 256,
+                .clock = [] { return int64_t{1}; }}) {}
 
   void SetUp() override {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {0, 1, far_}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, far_}).ok());
     kernel_.SetCallerCpu(0);
   }
 
@@ -220,19 +219,13 @@ TEST_F(CentralizedSliceTest, TheAgentSpinsWhileThreadsWaitForASlice) {
 class CentralizedTopologyTest : public ::testing::Test {};
 
 TEST_F(CentralizedTopologyTest, TheRoleMovesToTheSmtSibling) {
-  const std::string root =
-      absl::StrCat(std::getenv("TEST_TMPDIR"), "/topo_sibling");
-  auto write = [](const std::string& path, const std::string& text) {
-    for (size_t i = 1; i < path.size(); ++i) {
-      if (path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
-    }
-    std::ofstream(path) << text;
-  };
-  write(root + "/devices/system/cpu/online", "0-3\n");
+  const std::string root = ghost::testing::FakeSysfsRoot("topo_sibling");
+  ghost::testing::WriteSysfsFile(root + "/devices/system/cpu/online", "0-3\n");
   for (int c = 0; c < 4; ++c) {
-    write(absl::StrCat(root, "/devices/system/cpu/cpu", c,
-                       "/topology/thread_siblings_list"),
-          c % 2 == 0 ? "0,2\n" : "1,3\n");
+    ghost::testing::WriteSysfsFile(
+        absl::StrCat(root, "/devices/system/cpu/cpu", c,
+                     "/topology/thread_siblings_list"),
+        c % 2 == 0 ? "0,2\n" : "1,3\n");
   }
   absl::StatusOr<Topology> topo = Topology::FromSysfs(root);
   ASSERT_TRUE(topo.ok()) << topo.status();
@@ -241,6 +234,32 @@ TEST_F(CentralizedTopologyTest, TheRoleMovesToTheSmtSibling) {
                                  {.topology = &*topo, .queue_size = 64});
   ASSERT_TRUE(sched.Init().ok());
   EXPECT_EQ(sched.HandOffGlobalRole(), 2);
+}
+
+// Two nodes, {0,1,2} and {3,4,5}; the global agent on CPU 0.
+TEST_F(CentralizedTopologyTest, AThreadGoesToAFreeCpuOfTheNodeItLastRanOn) {
+  absl::StatusOr<Topology> topo = Topology::FromSysfs(
+      ghost::testing::FakeNumaSysfs("two_nodes", 6, {"0-2", "3-5"}));
+  ASSERT_TRUE(topo.ok()) << topo.status();
+  const std::vector<int> cpus = {0, 1, 2, 3, 4, 5};
+  FakeKernel kernel(cpus);
+  CentralizedFifoScheduler sched(kernel, cpus,
+                                 {.topology = &*topo, .queue_size = 64});
+  ASSERT_TRUE(StartOnFake(kernel, sched, cpus).ok());
+  kernel.SetCallerCpu(0);
+  // Last seen on CPU 4 (node 1) and on CPU 2 (node 0), before entering.
+  const uint64_t far = kernel.Spawn(/*runnable=*/true, false, /*cpu=*/4);
+  const uint64_t near = kernel.Spawn(/*runnable=*/true, false, /*cpu=*/2);
+  const uint64_t anywhere = kernel.Spawn();
+  sched.Round(0);
+  EXPECT_EQ(kernel.cpu_of(far), 3) << "the first free CPU of node 1";
+  EXPECT_EQ(kernel.cpu_of(near), 1) << "the first free CPU of node 0";
+  EXPECT_EQ(kernel.cpu_of(anywhere), 2) << "no last CPU: the first free";
+  // It blocks on CPU 3; when it wakes, node 1 has CPU 3 free again.
+  kernel.Block(far);
+  kernel.Wake(far);
+  sched.Round(0);
+  EXPECT_EQ(kernel.cpu_of(far), 3);
 }
 
 }  // namespace

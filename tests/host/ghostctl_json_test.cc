@@ -1,7 +1,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/util/json_writer.h"
 #include "tools/ghostctl/json_reader.h"
-#include "tools/ghostctl/json_writer.h"
 
 namespace ghost::ctl {
 namespace {

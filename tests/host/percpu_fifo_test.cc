@@ -24,15 +24,7 @@ class PerCpuFifoTest : public ::testing::Test {
 
   void SetUp() override { Start(); }
 
-  void Start() {
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : cpus_) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
-  }
+  void Start() { ASSERT_TRUE(StartOnFake(kernel_, sched_, cpus_).ok()); }
 
   void Round(int cpu) {
     kernel_.SetCallerCpu(cpu);
@@ -78,6 +70,47 @@ TEST_F(PerCpuFifoTest, ABlockedThreadWaitsForItsWakeup) {
   EXPECT_NE(kernel_.cpu_of(t), -1);
 }
 
+TEST_F(PerCpuFifoTest, AThreadWokenBehindItsWakerRunsHereWhenTheWakerBlocks) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn();
+  Round(1);
+  const uint64_t b = kernel_.Spawn(/*runnable=*/false);
+  Round(1);
+  kernel_.Wake(b);  // a wakes b (a pipe write) ...
+  Round(1);
+  kernel_.Block(a);  // ... and waits for the reply
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(b), 1) << "no cross-CPU hand-off";
+  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 0);
+  EXPECT_EQ(sched_.steals(), 0u);
+}
+
+TEST_F(PerCpuFifoTest, AForkedChildRunsOnItsParentsCpuWhenTheParentWaits) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t parent = kernel_.Spawn();
+  Round(1);
+  const uint64_t other = kernel_.Spawn();
+  Round(1);
+  Advance(absl::Milliseconds(1));
+  kernel_.Tick(1);
+  Round(1);
+  Round(2);  // the parent (or the other thread) moved to CPU 2
+  Round(3);
+  const uint64_t on2 = kernel_.running_gtid(2);
+  ASSERT_TRUE(on2 == parent || on2 == other);
+  const uint64_t child = kernel_.Fork(2);  // NEW comes to the home CPU 1
+  Round(1);
+  EXPECT_EQ(sched_.queued(2), 1) << "the child waits on its parent's CPU";
+  kernel_.Block(on2);  // the parent waits for its child
+  Round(2);
+  EXPECT_EQ(kernel_.cpu_of(child), 2);
+  // Its messages come to CPU 2 now.
+  kernel_.Block(child);
+  Round(2);
+  EXPECT_FALSE(kernel_.runnable(child));
+  EXPECT_EQ(kernel_.running_gtid(2), 0u);
+}
+
 TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   RoundAll();  // every agent goes to sleep idle
   const uint64_t a = kernel_.Spawn();
@@ -85,6 +118,11 @@ TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   Round(1);  // a runs on 1, b waits there
   EXPECT_EQ(kernel_.cpu_of(a), 1);
   EXPECT_EQ(sched_.queued(1), 1);
+  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 0)
+      << "a may block soon and b run here: no helper yet";
+  Advance(absl::Milliseconds(1));
+  kernel_.Tick(1);  // b waits: the tick wakes CPU 1's agent
+  Round(1);
   EXPECT_GT(kernel_.pings(2) + kernel_.pings(3), 0) << "a helper was woken";
   Round(2);
   EXPECT_EQ(kernel_.cpu_of(b), 2);

@@ -30,19 +30,17 @@ class ShinjukuTest : public ::testing::Test {
         sched_(kernel_, {0, 1, 2, 3},
                {.slice = absl::Milliseconds(2),
                 .park_limit = absl::Milliseconds(50),
+                // These cases are about the other CPUs: the global CPU is
+                // never lent here (ShinjukuLendingTest lends it).
+                .lend_delay = absl::InfiniteDuration(),
                 .hint_settle_limit = absl::Milliseconds(10),
                 .queue_size = 256,
                 .clock = [] { return fake_now; }}) {}
 
   void SetUp() override {
     fake_now = 10000 * kMs;  // a clock far from 0, as CLOCK_MONOTONIC is
-    ASSERT_TRUE(sched_.Init().ok());
-    for (int cpu : {0, 1, 2, 3}) {
-      absl::StatusOr<uint32_t> sw = kernel_.AttachAgent(cpu);
-      ASSERT_TRUE(sw.ok());
-      sched_.AgentAttached(cpu, *sw);
-    }
-    sched_.AllAttached();
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, 2, 3}).ok());
     absl::StatusOr<std::unique_ptr<HintWriter>> w = HintWriter::Create(32);
     ASSERT_TRUE(w.ok()) << w.status();
     hints_ = std::move(*w);

@@ -32,6 +32,7 @@
 #include "lib/abi/ghost_run.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/abi/status_word_region.h"
+#include "lib/runtime/shared_block.h"
 #include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/enclave_child.h"
 #include "tests/vm/vm_helpers.h"
@@ -62,12 +63,6 @@ struct Workload {
   std::atomic<pid_t> tid[kThreads] = {};
   std::atomic<int64_t> last_round_ns[kThreads] = {};
 };
-
-Workload* NewWorkload() {
-  void* p = mmap(nullptr, sizeof(Workload), PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  return new (p) Workload();
-}
 
 // `kThreads` threads that compute, yield and sleep until told to stop.
 int RunUntilStopped(Workload* w) {
@@ -134,8 +129,7 @@ std::string DescribeThread(const Enclave& enclave, const Workload* w, int i) {
   const pid_t tid = w->tid[i].load();
   std::string out = absl::StrCat("thread ", i, " (tid ", tid);
   absl::StatusOr<uint64_t> gtid = GetGtid(tid);
-  absl::StatusOr<StatusWordRegion> words =
-      StatusWordRegion::Map(enclave.dir());
+  absl::StatusOr<StatusWordRegion> words = StatusWordRegion::Map(enclave.dir());
   if (!gtid.ok() || !words.ok()) return absl::StrCat(out, ")");
   absl::StrAppend(&out, ", gtid ", *gtid);
   if (std::optional<StatusWord> sw = words->Find(*gtid)) {
@@ -163,14 +157,13 @@ class AgentKillTest : public ::testing::Test {
     ASSERT_TRUE(e.ok()) << e.status();
     enclave_ = std::make_unique<Enclave>(*e);
     ASSERT_TRUE(enclave_->SetCpus("1-3").ok());
-    workload_ = NewWorkload();
+    ASSERT_TRUE(block_.ok()) << block_.status();
+    workload_ = block_.get();
   }
-  void TearDown() override {
-    DestroyAllEnclaves();
-    munmap(workload_, sizeof(Workload));
-  }
+  void TearDown() override { DestroyAllEnclaves(); }
 
   std::unique_ptr<Enclave> enclave_;
+  SharedBlock<Workload> block_;  // shared with the workload process
   Workload* workload_ = nullptr;
 };
 
@@ -201,16 +194,16 @@ class AgentKillRoundTest : public AgentKillTest,
 };
 
 TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
-  const uint64_t seed = EnvOr("GHOST_KILL_SEED", absl::ToUnixNanos(absl::Now()));
+  const uint64_t seed =
+      EnvOr("GHOST_KILL_SEED", absl::ToUnixNanos(absl::Now()));
   const int kills = static_cast<int>(EnvOr("GHOST_KILLS", 10));
   std::cout << "round " << GetParam() << ": " << kills << " agent kills, seed "
             << seed << " (GHOST_KILL_SEED replays the timing)" << std::endl;
   std::mt19937_64 rng(seed);
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
   Workload* w = workload_;
-  const pid_t workload = StartInEnclave(*enclave_, [w] {
-    return RunUntilStopped(w);
-  });
+  const pid_t workload =
+      StartInEnclave(*enclave_, [w] { return RunUntilStopped(w); });
   ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
 
   int survived = 0;
@@ -226,8 +219,9 @@ TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
     slowest_start_ms = std::max(slowest_start_ms, ReadyMs(agent->output()));
     // Gone before or after the kill, the successor could not run it.
     if (access(enclave_->dir().c_str(), F_OK) != 0) {
-      ADD_FAILURE() << "kill " << i << ": the enclave is gone: "
-                    << LastDestroyed() << "\nthe killed agent said:\n"
+      ADD_FAILURE() << "kill " << i
+                    << ": the enclave is gone: " << LastDestroyed()
+                    << "\nthe killed agent said:\n"
                     << killed_output << "\nits successor said:\n"
                     << agent->output();
       break;
@@ -238,9 +232,10 @@ TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
       const std::string what = DescribeThread(*enclave_, w, lag);
       agent->Signal(SIGTERM);
       (void)agent->WaitExit(absl::Seconds(20));
-      ADD_FAILURE() << "kill " << i << ": the successor does not run "
-                    << what << "\nthe killed agent said:\n" << killed_output
-                    << "\nits successor said:\n" << agent->output();
+      ADD_FAILURE() << "kill " << i << ": the successor does not run " << what
+                    << "\nthe killed agent said:\n"
+                    << killed_output << "\nits successor said:\n"
+                    << agent->output();
       break;
     }
     ++survived;
@@ -249,9 +244,10 @@ TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
                 << std::endl;
     }
   }
-  std::cout << "round " << GetParam() << ": agent kills survived: "
-            << survived << " of " << kills << " (slowest successor start: "
-            << slowest_start_ms << " ms)" << std::endl;
+  std::cout << "round " << GetParam() << ": agent kills survived: " << survived
+            << " of " << kills
+            << " (slowest successor start: " << slowest_start_ms << " ms)"
+            << std::endl;
   EXPECT_EQ(survived, kills);
   absl::StatusOr<std::string> cpus = enclave_->Cpus();
   EXPECT_TRUE(cpus.ok()) << "the enclave outlived every agent";
@@ -264,7 +260,8 @@ TEST_P(AgentKillRoundTest, EveryKilledAgentIsReplacedAndNoThreadIsLost) {
   (void)agent->WaitExit(absl::Seconds(20));
 }
 
-INSTANTIATE_TEST_SUITE_P(FiftyKills, AgentKillRoundTest, ::testing::Range(0, 5));
+INSTANTIATE_TEST_SUITE_P(FiftyKills, AgentKillRoundTest,
+                         ::testing::Range(0, 5));
 
 // With no successor, the kernel runs the threads of the CPUs that lost
 // their agent itself (bypass, docs/kernel-rules.md): every thread goes on
@@ -275,9 +272,8 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
       WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "1000").ok());
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
   Workload* w = workload_;
-  const pid_t workload = StartInEnclave(*enclave_, [w] {
-    return RunUntilStopped(w);
-  });
+  const pid_t workload =
+      StartInEnclave(*enclave_, [w] { return RunUntilStopped(w); });
   ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));

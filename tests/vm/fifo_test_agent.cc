@@ -1,14 +1,7 @@
 #include "tests/vm/fifo_test_agent.h"
 
-#include <sched.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <new>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,7 +19,8 @@ constexpr uint32_t kRunFlags = GHOST_RUN_F_WAKE_ON_BLOCK |
 constexpr int kMaxProblems = 32;
 constexpr int kProblemLen = 200;
 // CPU message types, GHOST_MSG_CPU_TICK and up.
-constexpr int kCpuMessageTypes = GHOST_MSG_CPU_AVAILABLE - GHOST_MSG_CPU_TICK + 1;
+constexpr int kCpuMessageTypes =
+    GHOST_MSG_CPU_AVAILABLE - GHOST_MSG_CPU_TICK + 1;
 
 struct FifoTestAgent::Shared {
   std::atomic<int> attached{0};  // 1 ok, -1 failed
@@ -42,28 +36,18 @@ struct FifoTestAgent::Shared {
   ghost_msg log[kLogSize] = {};
 };
 
-namespace {
-
-// Interrupts the agent's ghost_run() sleep (EINTR) so it sees `stop`.
-void Nudge(int) {}
-
-}  // namespace
-
-FifoTestAgent::FifoTestAgent(const Enclave& enclave, int cpu, Shared* shared)
-    : enclave_(enclave), cpu_(cpu), shared_(shared) {}
+FifoTestAgent::FifoTestAgent(const Enclave& enclave, int cpu)
+    : enclave_(enclave), cpu_(cpu) {}
 
 absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
     const Enclave& enclave, int cpu) {
-  void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return absl::ResourceExhaustedError("mmap");
-  std::unique_ptr<FifoTestAgent> agent(
-      new FifoTestAgent(enclave, cpu, new (mem) Shared()));
+  std::unique_ptr<FifoTestAgent> agent(new FifoTestAgent(enclave, cpu));
+  if (!agent->shared_.ok()) return agent->shared_.status();
   absl::StatusOr<Fd> dir = OpenEnclaveDir(enclave.dir());
   if (!dir.ok()) return dir.status();
   agent->dir_ = std::move(*dir);
-  absl::StatusOr<MessageQueue> q = MessageQueue::Create(
-      agent->dir_.get(), 4096, MessageQueue::kDefault);
+  absl::StatusOr<MessageQueue> q =
+      MessageQueue::Create(agent->dir_.get(), 4096, MessageQueue::kDefault);
   if (!q.ok()) return q.status();
   agent->queue_ = std::make_unique<MessageQueue>(std::move(*q));
   const int wake[] = {cpu};
@@ -77,13 +61,14 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
   if (!words.ok()) return words.status();
   agent->words_ = std::make_unique<StatusWordRegion>(std::move(*words));
 
-  agent->pid_ = fork();
-  if (agent->pid_ < 0) return absl::ResourceExhaustedError("fork");
-  if (agent->pid_ == 0) {
-    agent->Run();
-    _exit(0);
-  }
-  Shared* shared = agent->shared_;
+  absl::StatusOr<std::unique_ptr<AgentChild>> process =
+      AgentChild::Start([a = agent.get()] {
+        a->Run();
+        return 0;
+      });
+  if (!process.ok()) return process.status();
+  agent->process_ = std::move(*process);
+  Shared* shared = agent->shared_.get();
   // Attaching takes milliseconds; a child that neither attaches nor fails
   // in this long is stuck (the destructor then kills it).
   if (!WaitFor([shared] { return shared->attached.load() != 0; },
@@ -100,24 +85,10 @@ absl::StatusOr<std::unique_ptr<FifoTestAgent>> FifoTestAgent::Start(
 }
 
 FifoTestAgent::~FifoTestAgent() {
-  if (pid_ > 0) {
+  if (process_ != nullptr) {
     shared_->stop.store(true);
-    // A signal interrupts its sleep in ghost_run(); one that lands while
-    // it is awake is lost, so keep nudging until it is gone.
-    int status;
-    const bool exited = WaitFor(
-        [&] {
-          kill(pid_, SIGUSR1);
-          return waitpid(pid_, &status, WNOHANG) == pid_;
-        },
-        absl::Seconds(5));
-    if (!exited) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
+    process_->Stop(absl::Seconds(5));  // SIGKILL after that
   }
-  shared_->~Shared();
-  munmap(shared_, sizeof(Shared));
 }
 
 FifoTestAgent::Counters FifoTestAgent::counters() {
@@ -169,9 +140,6 @@ void FifoTestAgent::Problem(const std::string& what) {
 }
 
 void FifoTestAgent::Run() {
-  struct sigaction nudge = {};
-  nudge.sa_handler = Nudge;  // no SA_RESTART: ghost_run() returns EINTR
-  sigaction(SIGUSR1, &nudge, nullptr);
   absl::StatusOr<uint32_t> sw = AttachAgent(dir_.get(), cpu_);
   if (!sw.ok()) {
     Problem(sw.status().ToString());

@@ -3,12 +3,13 @@
 // threads there first-come first-served through transactions, blocking in
 // ghost_run() whenever it has nothing to do.
 //
-// The agent runs in a child process of its own, as real agents do: an
-// agent that shares an address space with the threads it schedules can
-// deadlock on it. A ghost thread preempted while it holds the mmap lock
-// (a thread exiting, a stack being mapped) waits for the agent, and an
-// agent that then faults or allocates waits for that lock. Counters and
-// problems come back through shared memory.
+// The agent runs in a child process of its own, as real agents do
+// (lib/runtime/agent_child.h): an agent that shares an address space with
+// the threads it schedules can deadlock on it. A ghost thread preempted
+// while it holds the mmap lock (a thread exiting, a stack being mapped)
+// waits for the agent, and an agent that then faults or allocates waits
+// for that lock. Counters and problems come back through shared memory
+// (lib/runtime/shared_block.h).
 //
 // It checks the kernel as it goes: every thread's messages must start with
 // NEW, be numbered without gaps, and end with DEAD or DEPARTED. Tests read
@@ -31,6 +32,8 @@
 #include "lib/abi/fd.h"
 #include "lib/abi/message_queue.h"
 #include "lib/abi/status_word_region.h"
+#include "lib/runtime/agent_child.h"
+#include "lib/runtime/shared_block.h"
 #include "lib/uapi/linux/ghost.h"
 
 namespace ghost::testing {
@@ -47,10 +50,10 @@ class FifoTestAgent {
 
   struct Counters {
     uint64_t messages = 0;
-    uint64_t commits = 0;  // COMPLETE
-    std::map<std::string, uint64_t> failures;  // by result name
-    uint64_t threads_done = 0;                 // DEAD or DEPARTED seen
-    uint64_t dead_with_runtime = 0;            // DEAD with runtime > 0
+    uint64_t commits = 0;                          // COMPLETE
+    std::map<std::string, uint64_t> failures;      // by result name
+    uint64_t threads_done = 0;                     // DEAD or DEPARTED seen
+    uint64_t dead_with_runtime = 0;                // DEAD with runtime > 0
     std::map<std::string, uint64_t> cpu_messages;  // by type name
   };
   Counters counters();
@@ -71,7 +74,7 @@ class FifoTestAgent {
   // What the agent process reports, in memory shared with the test.
   struct Shared;
 
-  FifoTestAgent(const Enclave& enclave, int cpu, Shared* shared);
+  FifoTestAgent(const Enclave& enclave, int cpu);
   void Run();
   void Handle(const ghost_msg& msg);
   void ScheduleOrBlock();
@@ -85,13 +88,13 @@ class FifoTestAgent {
 
   const Enclave enclave_;
   const int cpu_;
-  Shared* const shared_;
+  SharedBlock<Shared> shared_;
   Fd dir_;
   std::unique_ptr<MessageQueue> queue_;
   std::unique_ptr<CpuDataRegion> cpu_data_;
   std::unique_ptr<StatusWordRegion> words_;
   uint32_t sw_index_ = 0;
-  pid_t pid_ = -1;  // the agent process
+  std::unique_ptr<AgentChild> process_;  // the agent's
 
   // Agent-process state.
   std::map<uint64_t, Thread> threads_;

@@ -16,7 +16,7 @@
 #include "lib/runtime/control_client.h"
 #include "lib/runtime/control_protocol.h"
 #include "tools/ghostctl/commands.h"
-#include "tools/ghostctl/json_writer.h"
+#include "lib/util/json_writer.h"
 
 namespace ghost::ctl {
 namespace {

@@ -9,7 +9,7 @@
 #include "lib/abi/enclave_stats.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/ghostfs_session.h"
-#include "tools/ghostctl/json_writer.h"
+#include "lib/util/json_writer.h"
 
 namespace ghost::ctl {
 namespace {

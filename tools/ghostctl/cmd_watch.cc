@@ -12,7 +12,7 @@
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/enclave_snapshot.h"
 #include "tools/ghostctl/ghostfs_session.h"
-#include "tools/ghostctl/json_writer.h"
+#include "lib/util/json_writer.h"
 #include "tools/ghostctl/watch_options.h"
 
 namespace ghost::ctl {

@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "lib/abi/enclave.h"
 #include "lib/abi/enclave_stats.h"
-#include "tools/ghostctl/json_writer.h"
+#include "lib/util/json_writer.h"
 
 namespace ghost::ctl {
 

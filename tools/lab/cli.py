@@ -1,10 +1,11 @@
 """Command line of the lab: `tools/ghost lab <subcommand> --help`."""
 
 import argparse
+import os
 import sys
 
 from lab import (bazel, checkpatch, experiment, initramfs, kernel, paths, qemu,
-                 soak, summary, testrun)
+                 series_check, soak, summary, testrun)
 from lab.progress import LabError, say
 
 
@@ -24,6 +25,16 @@ def _add_vm(parser, timeout):
                         help=f"hard limit in seconds (default {timeout})")
 
 
+def _add_numa(parser):
+    parser.add_argument("--numa", type=int, default=1, metavar="N",
+                        help="NUMA nodes of the VM (default 1). With N > 1 "
+                             "the CPUs and memory are split in N equal "
+                             "blocks (remote distance "
+                             f"{qemu.NUMA_REMOTE_DISTANCE}), and the lab "
+                             "boots its NUMA kernel (built apart, "
+                             "tools/lab/numa.config)")
+
+
 def _add_no_deps(parser):
     parser.add_argument("--no-deps", action="store_true",
                         help="skip the apt dependency check")
@@ -35,7 +46,7 @@ def _cmd_deps(args):
 
 
 def _cmd_kernel(args):
-    print(kernel.build(args.flavour, jobs=args.jobs))
+    print(kernel.build(args.flavour, jobs=args.jobs, numa=args.numa > 1))
     return 0
 
 
@@ -46,7 +57,7 @@ def _cmd_initramfs(args):
 
 
 def _image_and_initrd(args):
-    image = kernel.build(args.flavour)
+    image = kernel.build(args.flavour, numa=args.numa > 1)
     bazel.build_vm(testrun.VM_BINARIES)
     return image, testrun.build_initramfs(args.flavour)
 
@@ -55,7 +66,8 @@ def _cmd_run(args):
     image, initrd = _image_and_initrd(args)
     result = qemu.run(image, initrd, args.command,
                       paths.OUT / "vm" / "run", smp=args.smp,
-                      memory=args.memory, timeout=args.timeout)
+                      memory=args.memory, timeout=args.timeout,
+                      numa=args.numa)
     return qemu.report(result,
                        f"VM run of {summary.short_command(args.command)}")
 
@@ -63,7 +75,7 @@ def _cmd_run(args):
 def _cmd_shell(args):
     image, initrd = _image_and_initrd(args)
     return qemu.shell(image, initrd, paths.OUT / "vm" / "shell",
-                      smp=args.smp, memory=args.memory)
+                      smp=args.smp, memory=args.memory, numa=args.numa)
 
 
 def _cmd_checkpatch(args):
@@ -103,7 +115,7 @@ def parser():
                     "checkpatch -> initramfs -> VM tests -> lab self-tests. "
                     "Exits non-zero if anything failed.")
     _add_flavour(p, default="debug")
-    _add_vm(p, timeout=900)
+    _add_vm(p, timeout=1500)
     _add_no_deps(p)
     p.add_argument("--filter", help="GoogleTest filter for the VM tests, "
                                     "e.g. 'Ghostfs*'")
@@ -112,6 +124,7 @@ def parser():
     p.add_argument("--no-experiments", action="store_true",
                    help="skip the experiments' quick runs (also skipped "
                         "with --filter)")
+    _add_numa(p)
     p.set_defaults(func=testrun.run_tests)
 
     p = labsub.add_parser(
@@ -123,13 +136,28 @@ def parser():
                     "2..smp-1: --smp 8 adds a group commit of 6 CPUs in one "
                     "call (docs/benchmarks.md).")
     _add_flavour(p)
-    _add_vm(p, timeout=600)
+    _add_vm(p, timeout=1800)
     _add_no_deps(p)
     p.add_argument("--rounds", type=int, default=2000,
                    help="rounds per measurement (default 2000)")
     p.add_argument("--bench-args", default="",
                    help="more flags for ghost_microbench, e.g. "
                         "'--wait_limit_ms=2000' (docs/benchmarks.md)")
+    p.add_argument("--no-microbench", dest="microbench",
+                   action="store_false",
+                   help="only the workloads")
+    p.add_argument("--workloads", default="all",
+                   help="comma-separated workloads to time under CFS and "
+                        "each agent (fork,exec,threads,yield,pipe,oversub), "
+                        "'all' (default) or 'none'")
+    p.add_argument("--repeat", type=int, default=3,
+                   help="rounds of the workloads; the table gives medians "
+                        "(default 3)")
+    p.add_argument("--policies", default="",
+                   help="agents to time the workloads under (default "
+                        "fifo_percpu,fifo_centralized)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="multiply every workload's units by this")
     p.set_defaults(func=testrun.run_bench)
 
     p = labsub.add_parser(
@@ -186,6 +214,7 @@ def parser():
                     "is kept, so editing one patch rebuilds incrementally. "
                     "Prints the bzImage path.")
     _add_flavour(p)
+    _add_numa(p)
     p.add_argument("--jobs", type=int, help="make -j (default: all cores)")
     p.set_defaults(func=_cmd_kernel)
 
@@ -205,6 +234,7 @@ def parser():
     p.add_argument("command", help="shell command to run in the guest")
     _add_flavour(p)
     _add_vm(p, timeout=300)
+    _add_numa(p)
     p.set_defaults(func=_cmd_run)
 
     p = labsub.add_parser("shell", help="an interactive shell in the lab VM",
@@ -212,7 +242,29 @@ def parser():
                                       "this terminal. Ctrl-A X quits.")
     _add_flavour(p)
     _add_vm(p, timeout=0)
+    _add_numa(p)
     p.set_defaults(func=_cmd_shell)
+
+    p = labsub.add_parser(
+        "series-check", help="build the kernel after every patch",
+        description="Applies kernel-patches/series one patch at a time to a "
+                    "source tree of its own and runs an incremental `make "
+                    "vmlinux` after each, so every prefix of the series is "
+                    "known to build (bisectable). Uses a small config, "
+                    "tinyconfig + kernel-patches/series-check.config: SMP, "
+                    "preemption, ghost, tracepoints, lockdep and "
+                    "CONFIG_WERROR (a new warning fails too); sched_ext, "
+                    "drivers and debug info are left out, nothing is "
+                    "booted. Stops at the first patch that does not build "
+                    "and prints its compiler errors. Cold: about as long "
+                    "as a lab kernel build, then ~1-3 min per patch. Not "
+                    "part of `lab test`.")
+    p.add_argument("--from", dest="start", type=int, default=1,
+                   help="first patch to build (1-based; the ones before "
+                        "are applied, not built); default 1")
+    p.add_argument("--jobs", type=int, default=os.cpu_count(),
+                   help="make -j (default: all cores)")
+    p.set_defaults(func=series_check.run)
 
     p = labsub.add_parser("checkpatch",
                           help="checkpatch.pl --strict on every patch")

@@ -5,10 +5,12 @@ Cache layout (under paths.CACHE/kernel):
                        (its version: source_choice.py; the .deb it came
                        from: debs/)
   conflicts/           versions found not to take the series, with why
-  obj-<flavour>/       out-of-tree build directory (kept: incremental builds)
-  images/<flavour>-<key>/bzImage, config, build.log
+  obj-<variant>/       out-of-tree build directory (kept: incremental builds)
+  images/<variant>-<key>/bzImage, config, build.log
                        finished kernels, keyed by a hash of everything that
                        goes into them
+A variant is the flavour, or "<flavour>-numa" for a VM with more than one
+NUMA node (the flavour's options plus tools/lab/numa.config).
 Concurrent invocations serialise on a lock file.
 """
 
@@ -61,7 +63,7 @@ def _conflict_of(version, series):
     memo = _conflict_memo(version, series)
     if memo.exists():
         return memo.read_text()
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         src = _ensure_source(version)
         try:
             patches.sync(src, series,
@@ -83,24 +85,34 @@ def choose_source_version(series):
     return choice.version
 
 
-def fragments(flavour):
+NUMA_FRAGMENT = paths.REPO / "tools" / "lab" / "numa.config"
+
+
+def variant(flavour, numa=False):
+    """The name of a kernel build: the flavour, with "-numa" if it has
+    NUMA support."""
+    return f"{flavour}-numa" if numa else flavour
+
+
+def fragments(flavour, numa=False):
     names = ["ghost.config"] + (["debug.config"] if flavour == "debug" else [])
-    return [paths.PATCH_DIR / n for n in names]
+    frags = [paths.PATCH_DIR / n for n in names]
+    return frags + ([NUMA_FRAGMENT] if numa else [])
 
 
-def requested_options(flavour):
+def requested_options(flavour, numa=False):
     options = {}
-    for frag in fragments(flavour):
+    for frag in fragments(flavour, numa):
         options.update(kconfig.parse(frag.read_text(), str(frag)))
     return options
 
 
-def build_key(flavour, version, series):
+def build_key(flavour, version, series, numa=False):
     h = hashlib.sha256()
     h.update(f"recipe {RECIPE}\nsource {version}\nflavour {flavour}\n".encode())
     for patch in series:
         h.update(f"patch {patch.name}\n".encode() + patch.text.encode())
-    for frag in fragments(flavour):
+    for frag in fragments(flavour, numa):
         h.update(f"config {frag.name}\n".encode() + frag.read_bytes())
     return h.hexdigest()[:16]
 
@@ -109,7 +121,7 @@ def image_dir(flavour, key):
     return kernel_cache() / "images" / f"{flavour}-{key}"
 
 
-class _Lock:
+class Lock:
     def __init__(self, path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(path, "w")
@@ -146,18 +158,18 @@ def _ensure_source(version):
     return src
 
 
-def _make(src, obj, *args):
+def make_cmd(src, obj, *args):
     return ["make", "-C", str(src), f"O={obj}", "ARCH=x86_64",
             "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
 
 
-def _configure(src, obj, flavour, log, series):
+def _configure(src, obj, flavour, log, series, numa=False):
     """Writes obj/.config from tinyconfig + the fragments and checks it.
 
     Redone whenever the fragments or the patches change: a patch can change
     Kconfig (a new option, a new dependency).
     """
-    options = requested_options(flavour)
+    options = requested_options(flavour, numa)
     h = hashlib.sha256(repr(sorted(options.items())).encode())
     for patch in series:
         h.update(patch.text.encode())
@@ -166,12 +178,12 @@ def _configure(src, obj, flavour, log, series):
     if (obj / ".config").exists() and stamp.exists() and \
             stamp.read_text() == digest:
         return
-    step(f"kernel: configuring the {flavour} flavour")
+    step(f"kernel: configuring the {variant(flavour, numa)} kernel")
     env = paths.system_env()
-    for cmd in (_make(src, obj, "tinyconfig"),
+    for cmd in (make_cmd(src, obj, "tinyconfig"),
                 [str(src / "scripts" / "config"), "--file",
                  str(obj / ".config"), *kconfig.scripts_config_args(options)],
-                _make(src, obj, "olddefconfig")):
+                make_cmd(src, obj, "olddefconfig")):
         if run_logged(cmd, log, env=env) != 0:
             raise LabError(f"kernel configuration failed; see {log}")
     wrong = kconfig.mismatches(options, (obj / ".config").read_text())
@@ -187,7 +199,7 @@ def _configure(src, obj, flavour, log, series):
 _BUILD_LINE = re.compile(r"^\s+(CC|AS|LD|AR|BTF|GEN|OBJCOPY|BUILD)\s+(\S+)")
 
 
-def _build_status(counter):
+def build_status(counter):
     def status(line):
         m = _BUILD_LINE.match(line)
         if not m:
@@ -197,37 +209,39 @@ def _build_status(counter):
     return status
 
 
-def build(flavour="default", *, jobs=None):
-    """Returns the path of a bzImage built from the current series."""
+def build(flavour="default", *, jobs=None, numa=False):
+    """Returns the path of a bzImage built from the current series; with
+    `numa`, one that supports NUMA (for a VM with several nodes)."""
     if flavour not in FLAVOURS:
         raise LabError(f"unknown flavour {flavour!r}; use one of {FLAVOURS}")
     series = patches.read_series(paths.PATCH_DIR)
     version = choose_source_version(series)
-    key = build_key(flavour, version, series)
-    image = image_dir(flavour, key)
+    key = build_key(flavour, version, series, numa)
+    name = variant(flavour, numa)
+    image = image_dir(name, key)
     if (image / "bzImage").exists():
-        say(f"kernel: {flavour} kernel {key} is cached ({image})")
+        say(f"kernel: {name} kernel {key} is cached ({image})")
         return image / "bzImage"
 
-    with _Lock(kernel_cache() / "lock"):
+    with Lock(kernel_cache() / "lock"):
         if (image / "bzImage").exists():
             return image / "bzImage"
         src = _ensure_source(version)
-        obj = kernel_cache() / f"obj-{flavour}"
+        obj = kernel_cache() / f"obj-{name}"
         obj.mkdir(parents=True, exist_ok=True)
         log = obj / "build.log"
         log.write_text("")
         step(f"kernel: applying {len(series)} patches from kernel-patches/")
         patches.sync(src, series, source_label=f"{SOURCE_PACKAGE} {version}")
         done()
-        _configure(src, obj, flavour, log, series)
+        _configure(src, obj, flavour, log, series, numa)
 
         jobs = jobs or os.cpu_count()
-        step(f"kernel: building bzImage ({flavour}, -j{jobs}); full log: {log}")
+        step(f"kernel: building bzImage ({name}, -j{jobs}); full log: {log}")
         say("  a first build takes ~13 min on 2 cores; later ones are "
             "incremental")
-        rc = run_logged(_make(src, obj, f"-j{jobs}", "bzImage"), log,
-                        env=paths.system_env(), status=_build_status([0]))
+        rc = run_logged(make_cmd(src, obj, f"-j{jobs}", "bzImage"), log,
+                        env=paths.system_env(), status=build_status([0]))
         if rc != 0:
             errors = [line for line in log.read_text(errors="replace")
                       .splitlines() if "error" in line.lower()][-15:]
@@ -241,14 +255,15 @@ def build(flavour="default", *, jobs=None):
         shutil.copy2(obj / ".config", tmp / "config")
         shutil.copy2(log, tmp / "build.log")
         tmp.rename(image)
-        _prune_images(flavour, keep=image)
+        _prune_images(name, keep=image)
     say(f"kernel: {image / 'bzImage'}")
     return image / "bzImage"
 
 
-def _prune_images(flavour, keep, count=4):
-    """Keeps the newest `count` images of a flavour."""
-    images = sorted((kernel_cache() / "images").glob(f"{flavour}-*"),
+def _prune_images(name, keep, count=4):
+    """Keeps the newest `count` images of a variant."""
+    images = sorted((p for p in (kernel_cache() / "images").glob(f"{name}-*")
+                     if p.name.count("-numa-") == name.count("-numa")),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     for old in images[count:]:
         if old != keep:

@@ -38,9 +38,46 @@ class RunResult:
         return self.verdict.ok
 
 
-def qemu_command(kernel, initramfs, share, *, smp, memory, append=""):
+# ACPI SLIT distance between two nodes of a --numa VM (10 is local).
+NUMA_REMOTE_DISTANCE = 20
+
+
+def _mebibytes(memory):
+    """QEMU's memory size syntax ("2G", "512M", "2048") in MiB."""
+    m = re.fullmatch(r"(\d+)([MG]?)", memory.strip().upper())
+    if not m:
+        raise LabError(f"memory {memory!r}: give it as 512M or 2G for --numa")
+    return int(m.group(1)) * (1024 if m.group(2) == "G" else 1)
+
+
+def numa_args(nodes, smp, memory):
+    """QEMU options for `nodes` NUMA nodes: CPUs and memory in equal
+    contiguous blocks (node 0 has the first CPUs), every pair of nodes
+    NUMA_REMOTE_DISTANCE apart."""
+    if nodes <= 1:
+        return []
+    mib = _mebibytes(memory)
+    if smp % nodes or mib % nodes:
+        raise LabError(f"--numa {nodes} splits -smp {smp} and {memory} in "
+                       f"{nodes} equal parts: give multiples of {nodes}")
+    cpus, mem = smp // nodes, mib // nodes
+    args = []
+    for n in range(nodes):
+        args += ["-object", f"memory-backend-ram,id=mem{n},size={mem}M",
+                 "-numa", f"node,nodeid={n},cpus={n * cpus}-"
+                          f"{(n + 1) * cpus - 1},memdev=mem{n}"]
+    for a in range(nodes):
+        for b in range(a + 1, nodes):
+            args += ["-numa", f"dist,src={a},dst={b},"
+                              f"val={NUMA_REMOTE_DISTANCE}"]
+    return args
+
+
+def qemu_command(kernel, initramfs, share, *, smp, memory, append="",
+                 numa=1):
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max",
-           "-smp", str(smp), "-m", memory, "-no-reboot", "-nic", "none",
+           "-smp", str(smp), "-m", memory, *numa_args(numa, smp, memory),
+           "-no-reboot", "-nic", "none",
            "-kernel", str(kernel), "-initrd", str(initramfs),
            "-virtfs", f"local,path={share},mount_tag=ghostlab,"
                       "security_model=none,id=ghostlab",
@@ -62,7 +99,7 @@ def prepare_run_dir(run_dir, command):
 
 
 def run(kernel, initramfs, command, run_dir, *, smp=4, memory="2G",
-        timeout=300, echo=True):
+        timeout=300, echo=True, numa=1):
     """Boots the VM, runs `command` (shell) in it, returns a RunResult.
 
     With `echo`, the guest command's output is shown live (kernel messages
@@ -74,7 +111,8 @@ def run(kernel, initramfs, command, run_dir, *, smp=4, memory="2G",
     run_dir = prepare_run_dir(run_dir, command)
     share = run_dir / "share"
     console_log = run_dir / "console.log"
-    cmd = qemu_command(kernel, initramfs, share, smp=smp, memory=memory)
+    cmd = qemu_command(kernel, initramfs, share, smp=smp, memory=memory,
+                       numa=numa)
     (run_dir / "qemu-command.txt").write_text(" ".join(cmd) + "\n")
     start = time.monotonic()
     timed_out = False
@@ -161,10 +199,10 @@ def report(result, what="VM run", phases=None):
     return 1
 
 
-def shell(kernel, initramfs, run_dir, *, smp=4, memory="2G"):
+def shell(kernel, initramfs, run_dir, *, smp=4, memory="2G", numa=1):
     """An interactive shell in the VM (serial console on this terminal)."""
     run_dir = prepare_run_dir(run_dir, "true")
     cmd = qemu_command(kernel, initramfs, run_dir / "share", smp=smp,
-                       memory=memory, append="ghostlab.shell")
+                       memory=memory, append="ghostlab.shell", numa=numa)
     say("starting the lab VM with a shell; Ctrl-A X quits QEMU")
     return subprocess.call(cmd + ["-nographic"])

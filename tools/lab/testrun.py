@@ -10,7 +10,8 @@ demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
 import subprocess
 import time
 
-from lab import bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests
+from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests,
+                 workload_bench)
 from lab.progress import LabError, say, step
 from lab.tally import Tally
 
@@ -19,7 +20,8 @@ VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
                "//agents/agent_fifo:agent_fifo",
                "//agents/ghost_agent:ghost_agent",
                "//experiments/rocksdb:rocksdb_bench",
-               "//experiments/antagonist:antagonist"]
+               "//experiments/antagonist:antagonist",
+               "//experiments/workloads:ghost_workloads"]
 
 
 def install_deps():
@@ -58,7 +60,19 @@ def _run_tiers(tally, args):
 
     bazel.build_vm(VM_BINARIES)
     initrd = build_initramfs(args.flavour)
-    _vm_abi_tests(tally, image, initrd, args)
+    # The NUMA cases need their own kernel build (tools/lab/numa.config):
+    # they run when a filter names them (`--filter 'Numa*'`) or with
+    # `--numa 2`, not in the default run, to keep its time to one kernel.
+    numa_apart = (args.numa < 2 and args.filter is not None
+                  and vmtests.wants_numa_boot(args.filter))
+    if args.numa > 1:
+        image = kernel.build(args.flavour, numa=True)
+    if not (numa_apart and vmtests.only_numa_cases(args.filter)):
+        _vm_abi_tests(tally, image, initrd, args,
+                      args.filter if args.numa > 1
+                      else vmtests.without_numa_cases(args.filter))
+    if numa_apart:
+        _vm_numa_tests(tally, initrd, args)
     if not args.filter and not args.no_experiments:
         from lab import experiment  # it imports this module
         step("experiments --quick: RocksDB and the antagonist, CFS and ghost")
@@ -67,32 +81,59 @@ def _run_tiers(tally, args):
         _lab_self_tests(tally, image, initrd, args)
 
 
-def _vm_abi_tests(tally, image, initrd, args):
-    step(f"VM tests: booting the {args.flavour} kernel with -smp {args.smp}")
+# The NUMA cases' own boot: two nodes of three CPUs each, so that node 0
+# has a CPU besides CPU 0 and an agent's (tests/vm/numa_test.cc).
+NUMA_SMP = 6
+NUMA_NODES = 2
+
+
+def _vm_numa_tests(tally, initrd, args):
+    image = kernel.build(args.flavour, numa=True)
+    step(f"VM tests on NUMA: the {args.flavour} NUMA kernel with -smp "
+         f"{NUMA_SMP} --numa {NUMA_NODES}, the {vmtests.NUMA_CASES} cases")
+    _boot_vm_tests(tally, "vm-numa", image, initrd, args,
+                   vmtests.numa_filter(args.filter), smp=NUMA_SMP,
+                   numa=NUMA_NODES, skipped_fail=True)
+
+
+def _vm_abi_tests(tally, image, initrd, args, gtest_filter):
+    step(f"VM tests: booting the {args.flavour} kernel with -smp {args.smp}"
+         + (f" --numa {args.numa}" if args.numa > 1 else ""))
+    _boot_vm_tests(tally, "vm", image, initrd, args, gtest_filter,
+                   smp=args.smp, numa=args.numa)
+
+
+def _boot_vm_tests(tally, tier, image, initrd, args, gtest_filter, *, smp,
+                   numa, skipped_fail=False):
+    """One boot of the VM test runner; each case becomes a tally line (a
+    skipped one fails with `skipped_fail`: that boot exists to run it)."""
     command = "ghost_vm_tests"
-    if args.filter:
-        command += f" --gtest_filter='{args.filter}'"
-    result = qemu.run(image, initrd, command, paths.OUT / "vm" / "abi",
-                      smp=args.smp, memory=args.memory, timeout=args.timeout)
+    if gtest_filter:
+        command += f" --gtest_filter='{gtest_filter}'"
+    result = qemu.run(image, initrd, command, paths.OUT / "vm" / tier,
+                      smp=smp, memory=args.memory, timeout=args.timeout,
+                      numa=numa)
     output = (result.share / "output.log").read_text(errors="replace") \
         if (result.share / "output.log").exists() else ""
     passed, failed = vmtests.parse_tap(output)
+    skipped = set(vmtests.skipped(output)) if skipped_fail else set()
     for name in passed:
-        tally.add("vm", name, True)
+        tally.add(tier, name, name not in skipped,
+                  "skipped: this boot exists to run it")
     for name in failed:
-        tally.add("vm", name, False)
+        tally.add(tier, name, False)
     if vmtests.summary_line(output) is None:
-        tally.add("vm", "the test runner finished", False,
+        tally.add(tier, "the test runner finished", False,
                   "no closing line: it crashed or was cut off")
-    elif args.filter and not passed and not failed:
+    elif (args.filter or skipped_fail) and not passed and not failed:
         # A filter that matches nothing would otherwise pass silently.
-        tally.add("vm", f"the filter {args.filter!r} matches a test", False,
+        tally.add(tier, f"the filter {gtest_filter!r} matches a test", False,
                   "no VM test ran; parameterized suites carry a prefix "
                   "(e.g. '*AgentFifoTest*'): list them with "
                   "`tools/ghost lab run 'ghost_vm_tests --gtest_list_tests'`")
-    tally.add("vm", "the kernel stayed healthy", result.ok,
+    tally.add(tier, "the kernel stayed healthy", result.ok,
               "; ".join(result.verdict.problems))
-    qemu.report(result, "VM tests")
+    qemu.report(result, "VM tests" if tier == "vm" else f"VM tests ({tier})")
 
 
 def _expect_failure(tally, name, result, needle):
@@ -254,7 +295,8 @@ def run_demo(args):
 
 
 def run_bench(args):
-    """Boots the lab and runs the microbenchmarks against CFS (one boot)."""
+    """Boots the lab and runs the microbenchmarks and the workloads against
+    CFS (one boot)."""
     if not args.no_deps:
         install_deps()
     bazel.build_vm(VM_BINARIES)
@@ -262,8 +304,19 @@ def run_bench(args):
     initrd = build_initramfs(args.flavour)
     step(f"bench: ghost vs CFS on the {args.flavour} kernel "
          f"(-smp {args.smp}); ratios matter, absolute times do not")
-    command = (f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
-               f"--json=/host/microbench.json {args.bench_args}")
+    parts = []
+    if args.microbench:
+        parts.append(f"/ghost/bin/ghost_microbench --rounds={args.rounds} "
+                     f"--json=/host/microbench.json {args.bench_args}")
+    if args.workloads != "none":
+        names = None if args.workloads == "all" else args.workloads.split(",")
+        parts.append(workload_bench.script(
+            smp=args.smp, repeat=args.repeat, names=names,
+            policies=args.policies.split(",") if args.policies else None,
+            scale=args.scale))
+    # The workloads run even if a microbenchmark failed (exit 1).
+    command = "\n".join(f"( {p}\n) || bench_failed=1" for p in parts)
+    command = f"bench_failed=0\n{command}\nexit $bench_failed"
     run_dir = paths.OUT / "vm" / "bench"
     result = qemu.run(image, initrd, command, run_dir, smp=args.smp,
                       memory=args.memory, timeout=args.timeout)
@@ -274,4 +327,6 @@ def run_bench(args):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(produced.read_text())
         say(f"results: {target}")
+    if (run_dir / "share" / "workloads").exists():
+        say(f"workload logs: {run_dir / 'share' / 'workloads'}")
     return rc

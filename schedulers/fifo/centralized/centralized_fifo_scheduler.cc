@@ -1,19 +1,25 @@
 #include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
 
+#include <algorithm>
 #include <utility>
+
+#include "absl/status/status.h"
+#include "schedulers/fifo/centralized/idle_cpu_choice.h"
 
 namespace ghost::fifo {
 
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : CentralizedPolicy<FifoTask>(
-          kernel, cpus, FifoTask::Blank(cpus),
-          {.idle_spin = options.idle_spin,
-           .topology = options.topology,
-           .queue_size = options.queue_size,
-           .clock = std::move(options.clock)}),
-      slice_(options.slice) {}
+    : CentralizedPolicy<FifoTask>(kernel, cpus, FifoTask::Blank(cpus),
+                                  {.slice = options.slice,
+                                   .idle_spin = options.idle_spin,
+                                   .lend_delay = options.lend_delay,
+                                   .topology = options.topology,
+                                   .queue_size = options.queue_size,
+                                   .clock = std::move(options.clock)}) {
+  free_.reserve(cpus.size());
+}
 
 absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
     KernelInterface& kernel, const PolicyArgs& args) {
@@ -21,13 +27,15 @@ absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
     return absl::InvalidArgumentError(
         "fifo_centralized needs at least one CPU");
   }
-  return std::make_unique<CentralizedFifoScheduler>(
-      kernel, args.cpus,
-      Options{.slice = args.slice, .topology = args.topology});
+  Options options{.topology = args.topology};
+  if (args.slice.has_value()) options.slice = *args.slice;
+  return std::make_unique<CentralizedFifoScheduler>(kernel, args.cpus,
+                                                    std::move(options));
 }
 
 void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   if (t.queued()) return;
+  t.queued_ns = Now();
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 
@@ -41,30 +49,37 @@ void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
 
 void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
-  rq_.Remove(&t);  // displaced, then blocked before it ran again
+  slices().End(t);
 }
 
 void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
+  slices().End(t);
   Enqueue(t, false);
 }
 
 void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
                                              int) {
-  const bool sliced = TakeSlicedOut(t);
   LeaveCpus(t);
-  // A thread we preempted for its slice waits its turn; one a higher
-  // class took the CPU from resumes first.
-  Enqueue(t, /*front=*/!sliced);
+  // A thread that had its slice (we took the CPU for the next one) waits
+  // its turn; one a higher class took the CPU from resumes first.
+  if (slices().Over(t, Now())) {
+    EndSlice(t);
+    Enqueue(t, /*front=*/false);
+    return;
+  }
+  Enqueue(t, /*front=*/true);
 }
 
 void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
   LeaveCpus(t);
   TakeSlicedOut(t);
+  slices().End(t);
   rq_.Remove(&t);
 }
 
 void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
+  slices().End(t);
   // "On a CPU" where we did not latch it: queue it anyway. If it really
   // runs elsewhere the commit fails TARGET_ONCPU and its leaving will tell
   // us; if the word was behind, the commit runs it.
@@ -83,20 +98,28 @@ void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
   t.not_allowed.Clear();
 }
 
-// Fills every free CPU (and every CPU whose thread used its slice) from
-// the queue.
+// Fills every free CPU (and every CPU whose thread had its slice) from the
+// queue: the oldest thread first, each on the free CPU nearest where it
+// last ran.
 void CentralizedFifoScheduler::Decide(int64_t now) {
+  if (rq_.empty()) return;
   const int global = global_cpu();
-  const int64_t slice = absl::ToInt64Nanoseconds(slice_);
+  free_.clear();
   for (Cpu& c : cpus()) {
-    if (rq_.empty()) break;
     if (c.cpu == global || !c.available) continue;
-    const bool expired = c.current != nullptr && slice > 0 &&
-                         now - c.current->run_start_ns >= slice;
-    if (c.current != nullptr && !expired) continue;
-    FifoTask* t =
-        rq_.PopFirst([cpu = c.cpu](FifoTask* t) { return t->AllowedOn(cpu); });
-    if (t != nullptr) Place(c, t);
+    if (c.current != nullptr && !SliceEnds(c, now)) continue;
+    free_.push_back(c.cpu);
+  }
+  while (!free_.empty()) {
+    int cpu = -1;
+    FifoTask* t = rq_.PopFirst([&](FifoTask* t) {
+      cpu = ChooseIdleCpu(free_, t->cpu, options().topology,
+                          [t](int c) { return t->AllowedOn(c); });
+      return cpu >= 0;
+    });
+    if (t == nullptr) break;
+    free_.erase(std::find(free_.begin(), free_.end(), cpu));
+    Place(*CpuOf(cpu), t);
   }
 }
 

@@ -31,6 +31,8 @@ struct FifoTask : Task, RunQueueLinks<FifoTask> {
   CpuSet not_allowed;
   int64_t run_start_ns = 0;  // when it was last latched
   int64_t queued_ns = 0;     // when it joined its run queue (policy clock)
+  // When its turn on a CPU began (0: not in a turn; time_slice.h).
+  int64_t turn_start_ns = 0;
 
   bool AllowedOn(int c) const { return !not_allowed.Contains(c); }
   void Disallow(int c) { not_allowed.Add(c); }

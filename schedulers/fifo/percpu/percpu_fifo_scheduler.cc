@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "lib/agent/txn.h"
 
 namespace ghost::fifo {
@@ -18,6 +20,11 @@ constexpr uint32_t kRunFlags = GHOST_RUN_F_WAKE_ON_BLOCK |
                                GHOST_RUN_F_WAKE_ON_PREEMPT;
 
 constexpr int64_t kAnyTime = std::numeric_limits<int64_t>::max();
+
+// A CPU's own messages: ticks, read (and dropped) every round; a tick a
+// millisecond, so a small ring that overflows harmlessly while its agent
+// sleeps.
+constexpr uint32_t kCpuQueueSize = 64;
 
 int64_t MonotonicNs() {
   timespec ts;
@@ -34,9 +41,10 @@ PerCpuFifoScheduler::Options WithClock(PerCpuFifoScheduler::Options o) {
 
 PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
                                          std::vector<int> cpus, Options options)
-    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus)),
+    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
       cpu_ids_(std::move(cpus)),
-      options_(WithClock(std::move(options))) {
+      options_(WithClock(std::move(options))),
+      slices_(options_.slice) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
   index_.assign(max + 1, -1);
   for (size_t i = 0; i < cpu_ids_.size(); ++i) {
@@ -51,7 +59,10 @@ absl::StatusOr<std::unique_ptr<Policy>> PerCpuFifoScheduler::Make(
   if (args.cpus.empty()) {
     return absl::InvalidArgumentError("fifo_percpu needs at least one CPU");
   }
-  return std::make_unique<PerCpuFifoScheduler>(kernel, args.cpus);
+  Options options;
+  if (args.slice.has_value()) options.slice = *args.slice;
+  return std::make_unique<PerCpuFifoScheduler>(kernel, args.cpus,
+                                               std::move(options));
 }
 
 absl::Status PerCpuFifoScheduler::Init() {
@@ -66,12 +77,17 @@ absl::Status PerCpuFifoScheduler::Init() {
         !s.ok()) {
       return s;
     }
+    if (!slices_.enabled()) continue;
+    // Its CPU messages, ticks above all, wake nobody until threads wait.
+    ch = kernel().CreateChannel(kCpuQueueSize, /*make_default=*/false);
+    if (!ch.ok()) return ch.status();
+    c->cpu_channel = *ch;
+    if (const int err = kernel().SetCpuChannel(c->cpu, *c->cpu_channel)) {
+      return absl::ErrnoToStatus(err, absl::StrCat("CPU messages of CPU ",
+                                                   c->cpu, " to a queue"));
+    }
   }
-  return absl::OkStatus();
-}
-
-void PerCpuFifoScheduler::AgentAttached(int cpu, uint32_t sw_index) {
-  CpuOf(cpu).sw_index = sw_index;
+  return slices_.enabled() ? kernel().EnableTicks() : absl::OkStatus();
 }
 
 void PerCpuFifoScheduler::AllAttached() {
@@ -120,9 +136,52 @@ void PerCpuFifoScheduler::LeaveCpu(Cpu& c, FifoTask& t) {
 }
 
 // Callbacks run in Drain(), with the dispatching CPU's lock held.
-void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&,
+void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
                                   int agent_cpu) {
-  if (t.state == TaskState::kRunnable) Enqueue(CpuOf(agent_cpu), t, false);
+  if (t.state != TaskState::kRunnable) return;
+  Cpu& home = CpuOf(agent_cpu);
+  if ((msg.flags & GHOST_MSG_F_FORKED) && StartWithParent(t, msg.cpu, home)) {
+    return;
+  }
+  Enqueue(home, t, false);
+}
+
+// A child born in the enclave (msg.cpu: its parent's CPU, where the kernel
+// queued it) waits on its parent's CPU rather than on the home CPU that
+// heard of it: a parent that forks or creates a thread and then waits
+// for it lets it run right there, with no cross-CPU wakeup either way (a
+// parent that goes on running gets a helper after help_delay). With
+// `home`'s lock held; false if the child stays home (that CPU is home,
+// not ours, busy being locked, or the child has news already).
+bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
+  if (cpu < 0 || cpu >= static_cast<int>(index_.size()) || index_[cpu] < 0 ||
+      cpu == home.cpu || !t.AllowedOn(cpu)) {
+    return false;
+  }
+  Cpu& there = CpuOf(cpu);
+  // Without ticks nothing would wake that CPU's agent while the parent
+  // runs on: the child stays home, where helpers come at once.
+  if (there.cpu_channel == nullptr) return false;
+  // Two agents each holding their own lock must not wait for the other's.
+  if (!there.lock.TryLock()) return false;
+  bool placed = false, wake = false;
+  // Its messages go there from now on, if it has none after its NEW.
+  if (kernel().Associate(*there.channel, t.gtid, t.seq) == 0) {
+    t.owner = cpu;
+    Enqueue(there, t, false);
+    wake = there.idle.exchange(false, std::memory_order_relaxed);
+    placed = true;
+  }
+  there.lock.Unlock();
+  if (wake) {
+    (void)kernel().PingAgent(cpu);
+  } else if (placed) {
+    // The parent runs on there: its agent must look again at its next
+    // tick, or a parent that keeps running (creating 200 threads) would
+    // hold its children queued behind it until it blocks.
+    TicksWake(there);
+  }
+  return placed;
 }
 
 void PerCpuFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&,
@@ -133,21 +192,33 @@ void PerCpuFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&,
 void PerCpuFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&,
                                       int agent_cpu) {
   LeaveCpu(CpuOf(agent_cpu), t);
+  slices_.End(t);
 }
 
 void PerCpuFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&,
                                     int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
+  slices_.End(t);
   Enqueue(c, t, false);
 }
 
 void PerCpuFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
                                         int agent_cpu) {
-  // Something else took the CPU for a while: it resumes first.
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
-  Enqueue(c, t, true);
+  const int64_t now = options_.clock();
+  if (slices_.Over(t, now)) {
+    // It had its slice (we took the CPU for the next one, or its turn
+    // ended while something else ran): behind the others.
+    slices_.End(t);
+    slices_ended_.fetch_add(1, std::memory_order_relaxed);
+    Enqueue(c, t, false, now);
+    return;
+  }
+  // Something else took the CPU for a moment (this agent, a higher
+  // class): it resumes its turn first.
+  Enqueue(c, t, true, now);
 }
 
 void PerCpuFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*,
@@ -155,11 +226,13 @@ void PerCpuFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*,
   Cpu& c = CpuOf(agent_cpu);
   LeaveCpu(c, t);
   Dequeue(c, t);
+  slices_.End(t);
 }
 
 void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
                                          int agent_cpu) {
   Cpu& c = CpuOf(agent_cpu);
+  slices_.End(t);
   // A word that says "on a CPU" we did not latch it on is queued too: if
   // it really runs elsewhere the commit fails TARGET_ONCPU and its leaving
   // will tell us; if it does not (any more), the commit runs it.
@@ -179,6 +252,7 @@ void PerCpuFifoScheduler::TaskAffinityChanged(FifoTask& t, const ghost_msg&,
 }
 
 void PerCpuFifoScheduler::Drain(Cpu& c) {
+  DrainCpuMessages(c);
   ghost_msg msg;
   while (c.channel->Pop(&msg)) Dispatch(msg, c.cpu);
   // Lost messages: the status words say what we missed.
@@ -190,21 +264,27 @@ void PerCpuFifoScheduler::Round(int cpu) {
   // Awake: not a CPU to ping any more (until it sleeps idle again).
   c.idle.store(false, std::memory_order_relaxed);
   // Read the barrier first: an event after this makes the block return.
-  const uint32_t barrier = kernel().words().Read(c.sw_index).barrier;
+  const uint32_t barrier = AgentBarrier(cpu);
+  const int64_t now = options_.clock();
   FifoTask* next = nullptr;
-  bool backlog;
+  bool backlog, steal_now = false;
+  int64_t head_waited = 0;
   {
     SpinLockHolder lock(&c.lock);
     Drain(c);
-    if (c.current == nullptr) next = PopRunnable(c);
+    next = NextForCpu(c, now, steal_now);
     backlog = !c.rq.empty();
+    if (backlog) head_waited = now - c.rq.front()->queued_ns;
   }
-  if (backlog) WakeHelper(c);
-  if (next != nullptr) {
+  if (backlog && HelpNow(c, next, head_waited)) WakeHelper(c);
+  if (next != nullptr && !slices_.InTurn(*next)) {
     next = StealOlder(c, *next);
-  } else if (c.current == nullptr) {
-    next = Steal(c, kAnyTime);
+  } else if (next == nullptr && (c.current == nullptr || steal_now)) {
+    // Nothing of ours to run (or our thread had its slice and others
+    // wait elsewhere): the oldest thread another CPU could not run yet.
+    next = Steal(c, steal_now ? now : kAnyTime);
   }
+  RouteTicks(c, /*busy=*/next != nullptr || c.current != nullptr);
   if (next == nullptr) {
     c.idle.store(c.current == nullptr, std::memory_order_relaxed);
     (void)kernel().BlockAgent(barrier);  // ESTALE: look again
@@ -228,6 +308,7 @@ void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
     c.current = &t;
     t.state = TaskState::kRunning;
     t.cpu = c.cpu;
+    slices_.Begin(t, options_.clock());
     return;
   }
   switch (OnCommitFailed(t, c.cpu, result)) {
@@ -289,8 +370,10 @@ FifoTask* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   return nullptr;
 }
 
-// `busy` has threads waiting: wake one idle agent to steal them.
-void PerCpuFifoScheduler::WakeHelper(const Cpu& busy) {
+// `busy` has threads waiting: wake one idle agent to steal them. With
+// none idle, every CPU's ticks wake its agent from now on, so that the
+// waiting threads get a CPU when a slice ends, wherever that is.
+void PerCpuFifoScheduler::WakeHelper(Cpu& busy) {
   for (auto& c : cpus_) {
     if (c.get() == &busy) continue;
     if (c->idle.exchange(false, std::memory_order_relaxed)) {
@@ -298,6 +381,7 @@ void PerCpuFifoScheduler::WakeHelper(const Cpu& busy) {
       return;
     }
   }
+  for (auto& c : cpus_) TicksWake(*c);
 }
 
 }  // namespace ghost::fifo

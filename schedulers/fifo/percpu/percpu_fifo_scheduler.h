@@ -4,7 +4,8 @@
 //
 // Routing: each CPU has a message queue that wakes its agent; the first
 // CPU's queue is the enclave default, so new threads (and threads found at
-// start-up) land there. A thread's messages go to the queue of the CPU
+// start-up) land there; a child born in the enclave is then handed to its
+// parent's CPU. A thread's messages go to the queue of the CPU
 // that owns it; stealing re-associates the thread with the thief's queue,
 // which the kernel allows only if the thief has seen every message of the
 // thread (its barrier), so ownership never splits a message stream.
@@ -19,6 +20,24 @@
 // agent blocks in the kernel when its CPU is busy or it found nothing to run,
 // and is woken by its queue, by its thread leaving the CPU (run flags), or by a
 // ping from a CPU that has more runnable threads than it can run.
+// A CPU runs one thread at a time until it blocks, yields, or has run for
+// its `slice` while other threads wait (time_slice.h): then it goes to the
+// back and the next one runs. A thread that lost the CPU for a moment (its
+// agent woke up there, a higher class ran) resumes its turn first. FIFO
+// holds across CPUs too: an agent about to start a new turn of its own
+// oldest thread takes instead another CPU's head that has waited
+// `steal_age` longer.
+//
+// Slices are timed by the kernel's ticks (CPU_TICK, deliver_ticks): every
+// CPU's messages go to a queue of their own that wakes nobody, and only
+// while threads wait for a CPU anywhere in the enclave do a busy CPU's
+// ticks go to the queue that wakes its agent (ticks_wake). A CPU-bound
+// thread that nobody waits for is never interrupted; one that others wait
+// for loses its CPU within a tick of its slice's end. An agent blocks in
+// the kernel when its CPU is busy or it found nothing to run, and is woken
+// by its queue, by its thread leaving the CPU (run flags), by a tick while
+// threads wait, or by a ping from a CPU that has more runnable threads
+// than it can run.
 //
 //   PerCpuFifoScheduler sched(kernel, cpus);
 //   sched.Init();                                  // queues
@@ -44,6 +63,7 @@
 #include "lib/util/spin_lock.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 #include "schedulers/fifo/common/fifo_task.h"
+#include "schedulers/fifo/common/time_slice.h"
 
 namespace ghost::fifo {
 
@@ -56,6 +76,11 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
     // How much longer another CPU's head must have waited than ours for
     // us to run it first.
     absl::Duration steal_age = absl::Milliseconds(2);
+    // How long a thread runs while others wait (zero: until it blocks).
+    absl::Duration slice = kDefaultSlice;
+    // How long the head of a busy CPU's queue waits for that CPU before
+    // an idle CPU is woken to take it (with slices; without, at once).
+    absl::Duration help_delay = absl::Milliseconds(1);
     // CLOCK_MONOTONIC ns; tests pass a fake clock.
     std::function<int64_t()> clock;
   };
@@ -65,16 +90,17 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   PerCpuFifoScheduler(KernelInterface& kernel, std::vector<int> cpus)
       : PerCpuFifoScheduler(kernel, std::move(cpus), Options()) {}
 
-  // The policy of `ghost_agent --policy=fifo_percpu`.
+  // The policy of `ghost_agent --policy=fifo_percpu`: `args.slice`, if
+  // set, replaces the default slice.
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
                                                       const PolicyArgs& args);
 
-  // Policy: creates the queues (one per CPU, waking it; the first is the
-  // default).
+  // Policy: creates the queues (per CPU: one for its threads, waking it,
+  // the first of them the default; one for its CPU messages) and asks the
+  // kernel for ticks if threads are sliced.
   absl::Status Init() override;
 
   // AgentLoop.
-  void AgentAttached(int cpu, uint32_t sw_index) override;
   void AllAttached() override;
   void Round(int cpu) override;
 
@@ -82,6 +108,10 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   uint64_t steals() const { return steals_.load(); }
   // Threads queued on `cpu` (approximate from other threads).
   int queued(int cpu) const { return CpuOf(cpu).nr_queued.load(); }
+  // Whether the ticks of `cpu` wake its agent now.
+  bool ticks_wake(int cpu) const { return CpuOf(cpu).ticks_wake.load(); }
+  // Threads sent to the back because their slice was over.
+  uint64_t slices_ended() const { return slices_ended_.load(); }
   const std::vector<int>& cpus() const { return cpu_ids_; }
 
  protected:
@@ -98,8 +128,8 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
  private:
   struct Cpu {
     int cpu = -1;
-    Channel* channel = nullptr;
-    uint32_t sw_index = 0;
+    Channel* channel = nullptr;      // its threads' messages; wakes it
+    Channel* cpu_channel = nullptr;  // its CPU messages; wakes nobody
     SpinLock lock;  // guards rq (thieves take it with TryLock)
     RunQueue<FifoTask> rq;
     std::atomic<int> nr_queued{0};
@@ -108,6 +138,9 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
     std::atomic<int64_t> head_since{0};
     FifoTask* current = nullptr;    // latched here; only this CPU's agent
     std::atomic<bool> idle{false};  // asleep with nothing to run
+    // Its CPU messages go to `channel` (ticks wake the agent), not to
+    // `cpu_channel`. Set by anyone (exchange first), cleared by its agent.
+    std::atomic<bool> ticks_wake{false};
   };
 
   Cpu& CpuOf(int cpu) { return *cpus_[index_[cpu]]; }
@@ -120,19 +153,29 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   FifoTask* PopRunnable(Cpu& c);
   void PublishHead(Cpu& c);
   void LeaveCpu(Cpu& c, FifoTask& t);
+  bool StartWithParent(FifoTask& t, int cpu, Cpu& home);
   void Drain(Cpu& c);
   // A thread queued on another CPU before `queued_before` that may run on
   // `thief`, now owned by it; nullptr if none.
   FifoTask* Steal(Cpu& thief, int64_t queued_before);
   FifoTask* StealOlder(Cpu& thief, FifoTask& mine);
-  void WakeHelper(const Cpu& busy);
+  void WakeHelper(Cpu& busy);
   void Run(Cpu& c, FifoTask& t, uint32_t agent_barrier);
+  // Time slices (percpu_slicing.cc).
+  FifoTask* NextForCpu(Cpu& c, int64_t now, bool& steal_now);
+  bool AnyoneWaits() const;
+  bool HelpNow(const Cpu& c, const FifoTask* next, int64_t head_waited) const;
+  void TicksWake(Cpu& c);
+  void RouteTicks(Cpu& c, bool busy);
+  void DrainCpuMessages(Cpu& c);
 
   std::vector<int> cpu_ids_;
   std::vector<int> index_;  // CPU number -> cpus_ index
   std::vector<std::unique_ptr<Cpu>> cpus_;
   const Options options_;
+  TimeSlice slices_;
   std::atomic<uint64_t> steals_{0};
+  std::atomic<uint64_t> slices_ended_{0};
 };
 
 }  // namespace ghost::fifo

@@ -13,7 +13,10 @@ FakeKernel::FakeKernel(std::vector<int> cpus)
       words_(GHOST_SW_REGION_WORDS),
       region_(StatusWordRegion::FromMemory(words_.data())),
       txns_(kMaxCpus) {
-  for (int i = 0; i < kMaxCpus; ++i) txns_[i].cpu = i;
+  for (int i = 0; i < kMaxCpus; ++i) {
+    txns_[i].cpu = i;
+    cpu_queue_[i] = -1;
+  }
   threads_.reserve(GHOST_SW_REGION_WORDS);
   free_words_.reserve(GHOST_SW_REGION_WORDS);
 }
@@ -104,33 +107,54 @@ void FakeKernel::WriteWord(uint64_t gtid) {
   w.flags = flags;
 }
 
+void FakeKernel::Deliver(int qi, const ghost_msg& msg) {
+  Queue& q = *queues_[qi];
+  ghost_queue_header* hdr = Header(q);
+  if (hdr->head - hdr->tail >= hdr->nelems) {
+    hdr->overflow++;
+    dropped_++;
+  } else {
+    auto* ring = reinterpret_cast<ghost_msg*>(q.memory.data() + hdr->start);
+    ring[hdr->head & (hdr->nelems - 1)] = msg;
+    hdr->head++;
+  }
+  for (int c : q.wake) BumpAgent(c);
+}
+
 void FakeKernel::Produce(uint64_t gtid, uint16_t type, uint16_t flags,
                          int cpu) {
   Thread& t = T(gtid);
   t.seq++;
   const int qi = t.queue >= 0 ? t.queue : default_queue_;
   if (qi >= 0) {
-    Queue& q = *queues_[qi];
-    ghost_queue_header* hdr = Header(q);
-    if (hdr->head - hdr->tail >= hdr->nelems) {
-      hdr->overflow++;
-      dropped_++;
-    } else {
-      auto* ring = reinterpret_cast<ghost_msg*>(q.memory.data() + hdr->start);
-      ring[hdr->head & (hdr->nelems - 1)] = ghost_msg{
-          .type = type,
-          .flags = flags,
-          .seqnum = t.seq,
-          .gtid = gtid,
-          .cpu = cpu,
-          .sw_region = 0,
-          .sw_index = t.sw_index,
-      };
-      hdr->head++;
-    }
-    for (int c : q.wake) BumpAgent(c);
+    Deliver(qi, ghost_msg{
+                    .type = type,
+                    .flags = flags,
+                    .seqnum = t.seq,
+                    .gtid = gtid,
+                    .cpu = cpu,
+                    .sw_region = 0,
+                    .sw_index = t.sw_index,
+                });
   }
   WriteWord(gtid);
+}
+
+void FakeKernel::Tick(int cpu) {
+  if (!ticks_enabled_ || running_[cpu] == 0 || cpu_queue_[cpu] < 0) return;
+  ++ticks_sent_[cpu];
+  Deliver(cpu_queue_[cpu], ghost_msg{.type = GHOST_MSG_CPU_TICK, .cpu = cpu});
+}
+
+int FakeKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  if (!InEnclave(cpu)) return EINVAL;
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    if (queues_[i]->channel->id() == channel.id()) {
+      cpu_queue_[cpu] = static_cast<int>(i);
+      return 0;
+    }
+  }
+  return EBADF;
 }
 
 uint64_t FakeKernel::Spawn(bool runnable, bool on_cpu, int cpu) {
@@ -138,6 +162,7 @@ uint64_t FakeKernel::Spawn(bool runnable, bool on_cpu, int cpu) {
   threads_.push_back(Thread{.sw_index = AllocWord()});
   Thread& t = T(gtid);
   uint16_t flags = 0;
+  t.last_cpu = cpu;
   t.state = ThreadState::kBlocked;
   if (on_cpu) {
     t.state = ThreadState::kRunning;
@@ -153,6 +178,18 @@ uint64_t FakeKernel::Spawn(bool runnable, bool on_cpu, int cpu) {
   return gtid;
 }
 
+uint64_t FakeKernel::Fork(int parent_cpu) {
+  const uint64_t gtid = kFirstGtid + threads_.size();
+  threads_.push_back(Thread{.sw_index = AllocWord()});
+  Thread& t = T(gtid);
+  t.state = ThreadState::kRunnable;
+  t.cpu = parent_cpu;
+  ++live_;
+  Produce(gtid, GHOST_MSG_NEW, GHOST_MSG_F_FORKED | GHOST_MSG_F_RUNNABLE,
+          parent_cpu);
+  return gtid;
+}
+
 void FakeKernel::LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag) {
   if (t.cpu >= 0 && running_[t.cpu] == gtid) {
     running_[t.cpu] = 0;
@@ -165,7 +202,7 @@ void FakeKernel::Wake(uint64_t gtid) {
   Thread& t = T(gtid);
   if (t.state != ThreadState::kBlocked) return;
   t.state = ThreadState::kRunnable;
-  Produce(gtid, GHOST_MSG_WAKEUP, 0, t.cpu);
+  Produce(gtid, GHOST_MSG_WAKEUP, 0, t.last_cpu);
 }
 
 void FakeKernel::Block(uint64_t gtid) {
@@ -216,7 +253,7 @@ void FakeKernel::SetAllowed(uint64_t gtid, uint64_t cpu_mask) {
 void FakeKernel::SetAllowedCpus(uint64_t gtid, const CpuSet& cpus) {
   Thread& t = T(gtid);
   t.allowed = cpus;
-  Produce(gtid, GHOST_MSG_AFFINITY_CHANGED, 0, t.cpu);
+  Produce(gtid, GHOST_MSG_AFFINITY_CHANGED, 0, t.last_cpu);
 }
 
 int FakeKernel::cpu_of(uint64_t gtid) const {
@@ -288,6 +325,7 @@ void FakeKernel::Latch(int cpu, uint64_t gtid) {
   Thread& t = T(gtid);
   t.state = ThreadState::kRunning;
   t.cpu = cpu;
+  t.last_cpu = cpu;
   t.run_flags = txns_[cpu].run_flags;
   running_[cpu] = gtid;
   WriteWord(gtid);

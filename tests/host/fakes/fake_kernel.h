@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "lib/abi/message_ring.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/agent/channel.h"
@@ -55,6 +57,11 @@ class FakeKernel final : public KernelInterface {
   int BlockAgent(uint32_t agent_barrier) override;
   int PingAgent(int cpu) override;
   int FreeStatusWord(uint32_t region, uint32_t index) override;
+  absl::Status EnableTicks() override {
+    ticks_enabled_ = true;
+    return absl::OkStatus();
+  }
+  int SetCpuChannel(int cpu, const Channel& channel) override;
   bool CallerDetached() override {
     return caller_cpu_ >= 0 && caller_detached_[caller_cpu_];
   }
@@ -71,8 +78,12 @@ class FakeKernel final : public KernelInterface {
   // The status word of the agent of `cpu` (after AttachAgent).
   uint32_t agent_sw(int cpu) const { return agent_sw_[cpu] - 1; }
 
-  // Scripted thread events. Spawn returns the new thread's gtid.
+  // Scripted thread events. Spawn returns the new thread's gtid; `cpu` is
+  // where it was before it entered (its messages' CPU until it runs).
   uint64_t Spawn(bool runnable = true, bool on_cpu = false, int cpu = -1);
+  // A child forked by a ghost thread running on `parent_cpu`: NEW with
+  // FORKED, runnable, on `parent_cpu`'s queue.
+  uint64_t Fork(int parent_cpu);
   void Wake(uint64_t gtid);
   void Block(uint64_t gtid);    // must be running
   void Yield(uint64_t gtid);    // must be running
@@ -80,6 +91,9 @@ class FakeKernel final : public KernelInterface {
   void Exit(uint64_t gtid);
   void SetAllowed(uint64_t gtid, uint64_t cpu_mask);       // AFFINITY_CHANGED
   void SetAllowedCpus(uint64_t gtid, const CpuSet& cpus);  // any CPU numbers
+  // A tick of `cpu`: CPU_TICK on its CPU channel if a ghost thread runs
+  // there and the enclave asked for ticks (as the kernel does).
+  void Tick(int cpu);
 
   // What the kernel knows.
   uint64_t running_gtid(int cpu) const { return running_[cpu]; }
@@ -94,6 +108,12 @@ class FakeKernel final : public KernelInterface {
   int latches() const { return latches_; }
   int blocks() const { return blocks_; }
   int pings(int cpu) const { return pings_[cpu]; }
+  int ticks_sent(int cpu) const { return ticks_sent_[cpu]; }
+  bool ticks_enabled() const { return ticks_enabled_; }
+  // The channel id the CPU messages of `cpu` go to (-1: none).
+  int cpu_channel(int cpu) const {
+    return cpu_queue_[cpu] < 0 ? -1 : queues_[cpu_queue_[cpu]]->channel->id();
+  }
   uint64_t dropped() const { return dropped_; }
 
   // Called at the start of every Commit (before validation): lets a test
@@ -109,7 +129,8 @@ class FakeKernel final : public KernelInterface {
     uint32_t sw_index = 0;
     uint32_t seq = 0;
     ThreadState state = ThreadState::kGone;
-    int cpu = -1;
+    int cpu = -1;       // where it runs (-1: not running)
+    int last_cpu = -1;  // where it ran last: messages report it (task_cpu)
     std::optional<CpuSet> allowed;  // none: every CPU
     int queue = -1;                 // -1: the default queue
     uint32_t run_flags = 0;
@@ -127,6 +148,8 @@ class FakeKernel final : public KernelInterface {
     return reinterpret_cast<ghost_queue_header*>(q.memory.data());
   }
   void Produce(uint64_t gtid, uint16_t type, uint16_t flags, int cpu);
+  // Appends `msg` to queue `qi` (or counts it dropped) and wakes its CPUs.
+  void Deliver(int qi, const ghost_msg& msg);
   void WriteWord(uint64_t gtid);
   void BumpAgent(int cpu);
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
@@ -151,6 +174,9 @@ class FakeKernel final : public KernelInterface {
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
   std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};
+  int ticks_sent_[kMaxCpus] = {};
+  int cpu_queue_[kMaxCpus];  // set to -1 by the constructor
+  bool ticks_enabled_ = false;
   int caller_cpu_ = -1;
   int live_ = 0;
   int commit_calls_ = 0;
@@ -161,6 +187,21 @@ class FakeKernel final : public KernelInterface {
   void (*before_commit_)(FakeKernel&, void*) = nullptr;
   void* before_commit_arg_ = nullptr;
 };
+
+// Starts `policy` on `kernel` as the agent runtime does: Init, an agent
+// attached on each of `cpus` (in order), then AllAttached.
+template <typename Policy>
+absl::Status StartOnFake(FakeKernel& kernel, Policy& policy,
+                         const std::vector<int>& cpus) {
+  if (absl::Status s = policy.Init(); !s.ok()) return s;
+  for (int cpu : cpus) {
+    absl::StatusOr<uint32_t> sw = kernel.AttachAgent(cpu);
+    if (!sw.ok()) return sw.status();
+    policy.AgentAttached(cpu, *sw);
+  }
+  policy.AllAttached();
+  return absl::OkStatus();
+}
 
 }  // namespace ghost::testing
 
