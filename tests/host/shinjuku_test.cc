@@ -413,5 +413,107 @@ TEST_F(ShinjukuTest, MakeRefusesOneCpuAndTakesTheSlice) {
   EXPECT_TRUE(ShinjukuScheduler::Make(k2, {.cpus = {0, 1}}).ok());
 }
 
+TEST_F(ShinjukuTest, MakeTakesAnUnsetSliceAsTheDefaultAndZeroAsNone) {
+  FakeKernel k({0, 1});
+  absl::StatusOr<std::unique_ptr<Policy>> p =
+      ShinjukuScheduler::Make(k, {.cpus = {0, 1}});
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(StartOnFake(k, **p, {0, 1}).ok());
+  EXPECT_TRUE(k.ticks_enabled()) << "slices: the global CPU's ticks";
+  FakeKernel k2({0, 1});
+  p = ShinjukuScheduler::Make(k2, {.cpus = {0, 1},
+                                   .slice = absl::ZeroDuration()});
+  ASSERT_TRUE(p.ok());
+  ASSERT_TRUE(StartOnFake(k2, **p, {0, 1}).ok());
+  EXPECT_FALSE(k2.ticks_enabled()) << "no slices, no ticks";
+}
+
+// With its defaults (lend at once) the global agent lends its own CPU, as
+// fifo_centralized does: to the first waiting thread of the best class.
+class ShinjukuLendingTest : public ::testing::Test {
+ protected:
+  ShinjukuLendingTest()
+      : kernel_({0, 1, 2, 3}),
+        sched_(kernel_, {0, 1, 2, 3},
+               {.slice = absl::Milliseconds(2),
+                .queue_size = 256,
+                .clock = [] { return fake_now; }}) {}
+
+  void SetUp() override {
+    fake_now = 10000 * kMs;
+    ASSERT_TRUE(
+        StartOnFake(kernel_, sched_, std::vector<int>{0, 1, 2, 3}).ok());
+    absl::StatusOr<std::unique_ptr<HintWriter>> w = HintWriter::Create(32);
+    ASSERT_TRUE(w.ok()) << w.status();
+    hints_ = std::move(*w);
+    ASSERT_TRUE(sched_.AcceptHints(Fd(dup(hints_->fd())), getpid()).ok());
+  }
+
+  void GlobalRound() {
+    kernel_.SetCallerCpu(sched_.global_cpu());
+    sched_.Round(sched_.global_cpu());
+  }
+
+  uint64_t SpawnWithQos(uint32_t qos) {
+    const uint64_t g = kernel_.Spawn(/*runnable=*/false);
+    EXPECT_TRUE(hints_->Claim(g, {.qos = qos}).ok());
+    GlobalRound();
+    kernel_.Wake(g);
+    return g;
+  }
+
+  FakeKernel kernel_;
+  ShinjukuScheduler sched_;
+  std::unique_ptr<HintWriter> hints_;
+};
+
+TEST_F(ShinjukuLendingTest, OnlyTheGlobalCpusTicksAreAsked) {
+  EXPECT_TRUE(kernel_.ticks_enabled());
+  EXPECT_NE(kernel_.cpu_channel(0), -1);
+  for (int cpu : {1, 2, 3}) EXPECT_EQ(kernel_.cpu_channel(cpu), -1) << cpu;
+}
+
+TEST_F(ShinjukuLendingTest, WithEveryOtherCpuBusyTheBestWaitingThreadGetsIt) {
+  for (int i = 0; i < 3; ++i) SpawnWithQos(0);
+  GlobalRound();
+  // Both wake before the next round: the older one is the worse class.
+  const uint64_t low = kernel_.Spawn(/*runnable=*/false);
+  const uint64_t mid = kernel_.Spawn(/*runnable=*/false);
+  ASSERT_TRUE(hints_->Claim(low, {.qos = 3}).ok());
+  ASSERT_TRUE(hints_->Claim(mid, {.qos = 1}).ok());
+  GlobalRound();
+  kernel_.Wake(low);
+  kernel_.Wake(mid);
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(0), mid) << "class 1 before class 3";
+  EXPECT_EQ(kernel_.cpu_of(low), -1);
+  EXPECT_EQ(sched_.lent(), 1u);
+  const uint32_t barrier = kernel_.words().Read(kernel_.agent_sw(0)).barrier;
+  kernel_.Tick(0);
+  EXPECT_NE(kernel_.words().Read(kernel_.agent_sw(0)).barrier, barrier)
+      << "a tick of its CPU wakes the global agent";
+}
+
+TEST_F(ShinjukuLendingTest, ALentThreadPastItsSliceMakesWayAndGoesBack) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 5; ++i) t.push_back(kernel_.Spawn());
+  GlobalRound();
+  ASSERT_EQ(kernel_.running_gtid(0), t[3]) << "lent: the others are busy";
+  fake_now += 3 * kMs;
+  kernel_.Tick(0);
+  GlobalRound();  // every slice is over: t[4] and the three after it
+  GlobalRound();
+  EXPECT_NE(kernel_.cpu_of(t[4]), -1) << "the waiting one got a CPU";
+  EXPECT_GE(sched_.slices_ended(), 1u);
+  std::set<uint64_t> ran;
+  for (int i = 0; i < 40; ++i) {
+    fake_now += 1 * kMs;
+    kernel_.Tick(0);
+    GlobalRound();
+    for (int cpu : {0, 1, 2, 3}) ran.insert(kernel_.running_gtid(cpu));
+  }
+  for (uint64_t g : t) EXPECT_TRUE(ran.count(g)) << g << " never ran";
+}
+
 }  // namespace
 }  // namespace ghost::shinjuku
