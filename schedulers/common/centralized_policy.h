@@ -175,9 +175,8 @@ class CentralizedPolicy : public PolicyFor<T> {
     if (LendGlobalCpu(self, barrier, now)) return;
     if (work) {
       last_work_ns_ = now;
-    } else if (MaySleep() &&
-               now - last_work_ns_ >
-                   absl::ToInt64Nanoseconds(options_.idle_spin)) {
+    } else if (MaySleep() && now - last_work_ns_ >
+                                 absl::ToInt64Nanoseconds(options_.idle_spin)) {
       // Idle for a while: sleep until a message (the queue wakes us).
       (void)this->kernel().BlockAgent(barrier);
     }
@@ -242,6 +241,12 @@ class CentralizedPolicy : public PolicyFor<T> {
   // policy that displaces latches that may not have run yet (they get no
   // PREEMPTED, docs/abi.md) queues it here instead.
   virtual void Displaced(T& t) {}
+  // Whether the thread lent the global CPU (`self.current`) keeps it while
+  // Head() waits: by default until its slice ends. A policy with classes
+  // lets a better waiting thread take it at once.
+  virtual bool KeepsLentCpu(Cpu& self, int64_t now) {
+    return !SliceEnds(self, now);
+  }
   // Whether nothing but a message can give the policy work, so the idle
   // global agent may sleep until one comes. With slices and threads
   // waiting, only the clock says when to act.
@@ -308,8 +313,7 @@ class CentralizedPolicy : public PolicyFor<T> {
   }
 
   Cpu* CpuOf(int cpu) {
-    return cpu >= 0 && cpu < static_cast<int>(index_.size()) &&
-                   index_[cpu] >= 0
+    return cpu >= 0 && cpu < static_cast<int>(index_.size()) && index_[cpu] >= 0
                ? &cpus_[index_[cpu]]
                : nullptr;
   }
@@ -396,14 +400,13 @@ class CentralizedPolicy : public PolicyFor<T> {
     if (head == nullptr) return false;
     // The thread lent last time still holds the CPU (the agent was woken
     // without taking it from the thread, or it has not started): it keeps
-    // its turn until its slice ends.
-    if (self.current != nullptr && !SliceEnds(self, now)) {
+    // its turn until its slice ends (KeepsLentCpu).
+    if (self.current != nullptr && KeepsLentCpu(self, now)) {
       (void)this->kernel().BlockAgent(barrier);  // ESTALE: look again
       return true;
     }
     if (options_.lend_delay == absl::InfiniteDuration() ||
-        now - head->queued_ns <
-            absl::ToInt64Nanoseconds(options_.lend_delay)) {
+        now - head->queued_ns < absl::ToInt64Nanoseconds(options_.lend_delay)) {
       return false;
     }
     T* t = PopFor(self.cpu);
@@ -416,8 +419,7 @@ class CentralizedPolicy : public PolicyFor<T> {
                                          GHOST_RUN_F_WAKE_ON_YIELD |
                                          GHOST_RUN_F_WAKE_ON_PREEMPT};
     this->txns_.calls.fetch_add(1, std::memory_order_relaxed);
-    const int32_t result =
-        CommitOne(this->kernel(), req, GHOST_COMMIT_F_BLOCK);
+    const int32_t result = CommitOne(this->kernel(), req, GHOST_COMMIT_F_BLOCK);
     this->txns_.Count(result);
     if (result == GHOST_TXN_COMPLETE) {
       ++lent_;

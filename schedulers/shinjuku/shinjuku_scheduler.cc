@@ -7,14 +7,14 @@ namespace ghost::shinjuku {
 
 ShinjukuScheduler::ShinjukuScheduler(KernelInterface& kernel,
                                      std::vector<int> cpus, Options options)
-    : CentralizedPolicy<ShinjukuTask>(
-          kernel, cpus, ShinjukuTask(fifo::FifoTask::Blank(cpus)),
-          {.slice = options.slice,
-           .idle_spin = options.idle_spin,
-           .lend_delay = options.lend_delay,
-           .topology = options.topology,
-           .queue_size = options.queue_size,
-           .clock = std::move(options.clock)}),
+    : CentralizedPolicy<ShinjukuTask>(kernel, cpus,
+                                      ShinjukuTask(fifo::FifoTask::Blank(cpus)),
+                                      {.slice = options.slice,
+                                       .idle_spin = options.idle_spin,
+                                       .lend_delay = options.lend_delay,
+                                       .topology = options.topology,
+                                       .queue_size = options.queue_size,
+                                       .clock = std::move(options.clock)}),
       park_limit_ns_(absl::ToInt64Nanoseconds(options.park_limit)),
       by_gtid_(TaskSlots::kSlots),
       regions_(absl::ToInt64Nanoseconds(options.hint_settle_limit)),
@@ -118,8 +118,7 @@ void ShinjukuScheduler::TaskYield(ShinjukuTask& t, const ghost_msg&, int) {
   Enqueue(t, false);
 }
 
-void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&,
-                                      int) {
+void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&, int) {
   // Ours: Displaced() queued it already (to the back for a slice, to the
   // front if a better class took the CPU). Not ours (another scheduling
   // class, or the global agent taking back the CPU it lent): to the front,
@@ -314,6 +313,26 @@ void ShinjukuScheduler::PreemptForWaiters(int64_t now) {
         .fetch_add(1, std::memory_order_relaxed);
     Place(c, next);
   }
+}
+
+bool ShinjukuScheduler::KeepsLentCpu(Cpu& self, int64_t now) {
+  ShinjukuTask& cur = *self.current;
+  const uint32_t best = BestWaiting();
+  if (cur.idle && !cur.from_park) {
+    stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  const uint32_t qos = cur.idle ? kLevels : cur.qos;
+  if (best < qos) {
+    cur.front_on_preempt = true;
+    stats_.class_preemptions.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (best == qos && SliceEnds(self, now)) {
+    stats_.slice_preemptions.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
 }
 
 // Parked threads whose hint stayed idle past the park limit run where

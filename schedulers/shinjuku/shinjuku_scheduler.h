@@ -86,10 +86,10 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   struct Stats {
     std::atomic<uint64_t> slice_preemptions{0};
     std::atomic<uint64_t> class_preemptions{0};
-    std::atomic<uint64_t> idle_takebacks{0};  // CPUs taken from idle threads
-    std::atomic<uint64_t> idle_commits{0};    // of them, "run nothing"
-    std::atomic<uint64_t> park_expiries{0};   // parked threads run anyway
-    std::atomic<uint64_t> hints{0};           // hints applied to a thread
+    std::atomic<uint64_t> idle_takebacks{0};   // CPUs taken from idle threads
+    std::atomic<uint64_t> idle_commits{0};     // of them, "run nothing"
+    std::atomic<uint64_t> park_expiries{0};    // parked threads run anyway
+    std::atomic<uint64_t> hints{0};            // hints applied to a thread
     std::atomic<uint64_t> hints_unmatched{0};  // for no thread of ours yet
   };
   const Stats& shinjuku_stats() const { return stats_; }
@@ -100,8 +100,7 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
                   int agent_cpu) override;
   void TaskBlocked(ShinjukuTask& t, const ghost_msg& msg,
                    int agent_cpu) override;
-  void TaskYield(ShinjukuTask& t, const ghost_msg& msg,
-                 int agent_cpu) override;
+  void TaskYield(ShinjukuTask& t, const ghost_msg& msg, int agent_cpu) override;
   void TaskPreempted(ShinjukuTask& t, const ghost_msg& msg,
                      int agent_cpu) override;
   void TaskGone(ShinjukuTask& t, const ghost_msg* msg, int agent_cpu) override;
@@ -121,6 +120,10 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   // front of its class if a better class took its CPU, else, its slice
   // over, to the back.
   void Displaced(ShinjukuTask& t) override;
+  // A lent thread keeps the global CPU against a worse class, and against
+  // its own once its slice is over; never against a better one, nor while
+  // idle in its hint.
+  bool KeepsLentCpu(Cpu& self, int64_t now) override;
 
  private:
   using Queue = RunQueue<fifo::FifoTask>;

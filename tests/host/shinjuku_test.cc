@@ -2,8 +2,6 @@
 // fake kernel: strict QoS order, slice preemption, the idle edge of a hint
 // (a "run nothing" commit), parking, failed commits, and hint regions that
 // go bad.
-#include "schedulers/shinjuku/shinjuku_scheduler.h"
-
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -13,6 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/hints/hint_writer.h"
+#include "schedulers/shinjuku/shinjuku_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
 
 namespace ghost::shinjuku {
@@ -421,8 +420,8 @@ TEST_F(ShinjukuTest, MakeTakesAnUnsetSliceAsTheDefaultAndZeroAsNone) {
   ASSERT_TRUE(StartOnFake(k, **p, {0, 1}).ok());
   EXPECT_TRUE(k.ticks_enabled()) << "slices: the global CPU's ticks";
   FakeKernel k2({0, 1});
-  p = ShinjukuScheduler::Make(k2, {.cpus = {0, 1},
-                                   .slice = absl::ZeroDuration()});
+  p = ShinjukuScheduler::Make(k2,
+                              {.cpus = {0, 1}, .slice = absl::ZeroDuration()});
   ASSERT_TRUE(p.ok());
   ASSERT_TRUE(StartOnFake(k2, **p, {0, 1}).ok());
   EXPECT_FALSE(k2.ticks_enabled()) << "no slices, no ticks";
@@ -435,9 +434,9 @@ class ShinjukuLendingTest : public ::testing::Test {
   ShinjukuLendingTest()
       : kernel_({0, 1, 2, 3}),
         sched_(kernel_, {0, 1, 2, 3},
-               {.slice = absl::Milliseconds(2),
-                .queue_size = 256,
-                .clock = [] { return fake_now; }}) {}
+               {.slice = absl::Milliseconds(2), .queue_size = 256, .clock = [] {
+                  return fake_now;
+                }}) {}
 
   void SetUp() override {
     fake_now = 10000 * kMs;
@@ -492,6 +491,23 @@ TEST_F(ShinjukuLendingTest, WithEveryOtherCpuBusyTheBestWaitingThreadGetsIt) {
   kernel_.Tick(0);
   EXPECT_NE(kernel_.words().Read(kernel_.agent_sw(0)).barrier, barrier)
       << "a tick of its CPU wakes the global agent";
+}
+
+TEST_F(ShinjukuLendingTest, ALentWorseClassGivesTheGlobalCpuUpAtOnce) {
+  for (int i = 0; i < 3; ++i) SpawnWithQos(0);
+  GlobalRound();
+  const uint64_t low = SpawnWithQos(3);
+  GlobalRound();
+  ASSERT_EQ(kernel_.running_gtid(0), low) << "lent: nothing better waits";
+  const uint64_t top = SpawnWithQos(0);
+  GlobalRound();
+  EXPECT_EQ(kernel_.running_gtid(0), top) << "within low's slice";
+  EXPECT_EQ(sched_.queued(3), 1u) << "low waits at the front of class 3";
+  Policy::Counters c;
+  sched_.AddCounters(c);
+  for (auto& [name, v] : c) {
+    if (name == "class_preemptions") EXPECT_EQ(v, 1u);
+  }
 }
 
 TEST_F(ShinjukuLendingTest, ALentThreadPastItsSliceMakesWayAndGoesBack) {
