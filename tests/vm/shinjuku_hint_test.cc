@@ -1,8 +1,9 @@
 // Shinjuku's hints on the real kernel: an application hands its hint
 // region to ghost_agent --policy=shinjuku over the control socket; on the
-// enclave's one worker CPU a class-0 thread runs before a class-3 one, a
-// thread marked idle in its hint loses its CPU, and gets it back when its
-// hint says it has work again.
+// enclave's two CPUs (one of them the global agent's, lent to a thread
+// while every other CPU is busy), two class-0 threads run before a class-3
+// one, a thread marked idle in its hint loses its CPU, and gets it back
+// when its hint says it has work again.
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,7 +37,8 @@ using ::ghost::testing::IsBlocked;
 using ::ghost::testing::WaitFor;
 
 constexpr unsigned int kEnclaveId = 31;
-// CPU 1 holds the global agent: CPU 2 is the one CPU the threads share.
+// CPU 1 holds the global agent, and is lent to a thread when CPU 2 is busy
+// and others wait: the threads share two CPUs.
 constexpr char kCpus[] = "1-2";
 // Work a spinning thread does between checks: enough that the other one
 // had many rounds of the agent to run, if the policy let it.
@@ -93,34 +95,42 @@ int Scenario() {
     return std::cout << s << "\n", 11;
   }
   std::atomic<bool> stop{false};
-  Worker a, b;
+  // F, class 0, keeps one of the two CPUs busy throughout.
+  Worker a, b, f;
   // On every return: the workers stop and are let go (before they join).
   struct Release {
     std::atomic<bool>& stop;
     Worker& a;
     Worker& b;
+    Worker& f;
     ~Release() {
       stop.store(true);
       a.Go();
       b.Go();
+      f.Go();
     }
-  } release{stop, a, b};
+  } release{stop, a, b, f};
   a.Start(stop);
   b.Start(stop);
+  f.Start(stop);
   if (!WaitFor([&] {
-        return a.tid.load() != 0 && b.tid.load() != 0 &&
-               IsBlocked(a.tid.load()) && IsBlocked(b.tid.load());
+        return a.tid.load() != 0 && b.tid.load() != 0 && f.tid.load() != 0 &&
+               IsBlocked(a.tid.load()) && IsBlocked(b.tid.load()) &&
+               IsBlocked(f.tid.load());
       })) {
     return 12;
   }
   absl::StatusOr<uint64_t> ga = GetGtid(a.tid.load());
   absl::StatusOr<uint64_t> gb = GetGtid(b.tid.load());
-  if (!ga.ok() || !gb.ok()) return 13;
+  absl::StatusOr<uint64_t> gf = GetGtid(f.tid.load());
+  if (!ga.ok() || !gb.ok() || !gf.ok()) return 13;
   absl::StatusOr<uint32_t> ia = (*w)->Claim(*ga, {.qos = 0});
   absl::StatusOr<uint32_t> ib = (*w)->Claim(*gb, {.qos = 3});
-  if (!ia.ok() || !ib.ok()) return 14;
+  absl::StatusOr<uint32_t> iff = (*w)->Claim(*gf, {.qos = 0});
+  if (!ia.ok() || !ib.ok() || !iff.ok()) return 14;
   Enclave e(kEnclaveId, GHOSTFS_MOUNT_POINT);
-  if (!e.AddTask(a.tid.load()).ok() || !e.AddTask(b.tid.load()).ok()) {
+  if (!e.AddTask(a.tid.load()).ok() || !e.AddTask(b.tid.load()).ok() ||
+      !e.AddTask(f.tid.load()).ok()) {
     return 15;
   }
   int failed = 0;
@@ -132,14 +142,17 @@ int Scenario() {
     }
     return ok;
   };
-  // Both hints read before they wake: then neither may run out of order.
-  step(WaitFor([] { return AgentCounter("hints") >= 2; }), 20,
-       "the agent read both hints");
+  // Every hint read before they wake: then none may run out of order.
+  step(WaitFor([] { return AgentCounter("hints") >= 3; }), 20,
+       "the agent read the three hints");
+  f.Go();
   a.Go();
   b.Go();
-  // 1. Class 0 first: A runs, B (class 3) waits for the only CPU.
-  step(WaitFor([&] { return a.count.load() >= kLots; }), 21, "A runs");
-  step(b.count.load() == 0, 22, "B ran while class-0 A wanted the CPU");
+  // 1. Class 0 first: A and F run, B (class 3) waits for a CPU.
+  step(WaitFor(
+           [&] { return a.count.load() >= kLots && f.count.load() >= kLots; }),
+       21, "A and F run");
+  step(b.count.load() == 0, 22, "B ran while class-0 A and F wanted both CPUs");
   // 2. A says it is idle: the agent takes its CPU, and B gets it.
   (*w)->SetIdle(*ia, true);
   step(WaitFor([&] { return b.count.load() > 0; }), 23,
@@ -157,17 +170,17 @@ int Scenario() {
   const uint64_t a_now = a.count.load();
   step(WaitFor([&] { return a.count.load() >= a_now + kLots; }), 27,
        "A keeps running");
-  step(b.count.load() == b_off, 28, "B ran while class-0 A wanted the CPU");
+  step(b.count.load() == b_off, 28,
+       "B ran while class-0 A and F wanted both CPUs");
   step(AgentCounter("idle_takebacks") >= 1, 29, "counted the idle edge");
   step(AgentCounter("class_preemptions") >= 1, 30, "counted a preemption");
   return failed;
 }
 
 TEST_F(ShinjukuHintTest, IdleLosesTheCpuAndTheBetterClassRunsFirst) {
-  AgentFifoProcess agent(
-      {"--policy=shinjuku", absl::StrCat("--cpus=", kCpus),
-       absl::StrCat("--enclave=", kEnclaveId)},
-      "/ghost/bin/ghost_agent");
+  AgentFifoProcess agent({"--policy=shinjuku", absl::StrCat("--cpus=", kCpus),
+                          absl::StrCat("--enclave=", kEnclaveId)},
+                         "/ghost/bin/ghost_agent");
   ASSERT_TRUE(agent.WaitForOutput("ready", absl::Seconds(30)))
       << agent.output();
   const pid_t child = fork();
@@ -182,10 +195,9 @@ TEST_F(ShinjukuHintTest, IdleLosesTheCpuAndTheBetterClassRunsFirst) {
 }
 
 TEST_F(ShinjukuHintTest, AMalformedRegionIsRefusedWithAReason) {
-  AgentFifoProcess agent(
-      {"--policy=shinjuku", absl::StrCat("--cpus=", kCpus),
-       absl::StrCat("--enclave=", kEnclaveId)},
-      "/ghost/bin/ghost_agent");
+  AgentFifoProcess agent({"--policy=shinjuku", absl::StrCat("--cpus=", kCpus),
+                          absl::StrCat("--enclave=", kEnclaveId)},
+                         "/ghost/bin/ghost_agent");
   ASSERT_TRUE(agent.WaitForOutput("ready", absl::Seconds(30)))
       << agent.output();
   absl::StatusOr<std::unique_ptr<HintWriter>> w = HintWriter::Create(4);
