@@ -125,6 +125,11 @@ void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&, int) {
   // or to the back if its slice is over.
   bool front = t.front_on_preempt;
   if (!TakeSlicedOut(t)) {
+    // The global agent woke on the CPU it lent this thread: the thread
+    // idle in its hint is parked now, the idle edge without a commit.
+    if (t.idle && !t.from_park) {
+      stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
+    }
     front = true;
     if (slices().Over(t, Now())) {
       EndSlice(t);

@@ -510,6 +510,29 @@ TEST_F(ShinjukuLendingTest, ALentWorseClassGivesTheGlobalCpuUpAtOnce) {
   }
 }
 
+TEST_F(ShinjukuLendingTest, ALentThreadIdleInItsHintIsParkedAndCounted) {
+  for (int i = 0; i < 3; ++i) SpawnWithQos(0);
+  const uint64_t lent = kernel_.Spawn(/*runnable=*/false);
+  absl::StatusOr<uint32_t> item = hints_->Claim(lent, {.qos = 1});
+  ASSERT_TRUE(item.ok());
+  GlobalRound();
+  kernel_.Wake(lent);
+  const uint64_t low = SpawnWithQos(3);
+  GlobalRound();
+  ASSERT_EQ(kernel_.running_gtid(0), lent);
+  hints_->SetIdle(*item, true);
+  kernel_.Tick(0);
+  GlobalRound();
+  GlobalRound();
+  EXPECT_EQ(sched_.parked(), 1u);
+  EXPECT_EQ(kernel_.running_gtid(0), low) << "the worse class, now";
+  Policy::Counters c;
+  sched_.AddCounters(c);
+  for (auto& [name, v] : c) {
+    if (name == "idle_takebacks") EXPECT_EQ(v, 1u);
+  }
+}
+
 TEST_F(ShinjukuLendingTest, ALentThreadPastItsSliceMakesWayAndGoesBack) {
   std::vector<uint64_t> t;
   for (int i = 0; i < 5; ++i) t.push_back(kernel_.Spawn());
