@@ -40,6 +40,7 @@ void ShinjukuScheduler::AddCounters(Counters& out) const {
   add("class_preemptions", stats_.class_preemptions);
   add("idle_takebacks", stats_.idle_takebacks);
   add("idle_commits", stats_.idle_commits);
+  add("parks", stats_.parks);
   add("park_expiries", stats_.park_expiries);
   out.emplace_back("slices_ended", slices_ended());
   out.emplace_back("lent", lent());
@@ -55,6 +56,7 @@ void ShinjukuScheduler::Enqueue(ShinjukuTask& t, bool front) {
   if (t.queued()) return;
   t.queued_ns = Now();
   if (t.idle) {
+    stats_.parks.fetch_add(1, std::memory_order_relaxed);
     t.parked_ns = now_;
     parked_.PushBack(&t);
     return;
@@ -125,11 +127,7 @@ void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&, int) {
   // or to the back if its slice is over.
   bool front = t.front_on_preempt;
   if (!TakeSlicedOut(t)) {
-    // The global agent woke on the CPU it lent this thread: the thread
-    // idle in its hint is parked now, the idle edge without a commit.
-    if (t.idle && !t.from_park) {
-      stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
-    }
+    LeftCpuIdle(t);  // e.g. the agent woke on the CPU it lent the thread
     front = true;
     if (slices().Over(t, Now())) {
       EndSlice(t);
@@ -142,6 +140,7 @@ void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&, int) {
 }
 
 void ShinjukuScheduler::Displaced(ShinjukuTask& t) {
+  LeftCpuIdle(t);
   LeaveCpus(t);
   if (t.idle) {
     slices().End(t);  // its CPU went to others for its hint, not a slice
@@ -149,6 +148,14 @@ void ShinjukuScheduler::Displaced(ShinjukuTask& t) {
     EndSlice(t);
   }
   Enqueue(t, t.front_on_preempt);
+}
+
+// `t` lost its CPU: if its hint says idle it is parked now, the idle edge
+// (counted once: on our commit, Displaced(); otherwise on its PREEMPTED).
+void ShinjukuScheduler::LeftCpuIdle(const ShinjukuTask& t) {
+  if (t.idle && !t.from_park) {
+    stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 void ShinjukuScheduler::TaskGone(ShinjukuTask& t, const ghost_msg*, int) {
@@ -264,11 +271,8 @@ void ShinjukuScheduler::FillFreeCpus(int64_t now) {
     if (cur != nullptr && !idle) continue;
     ShinjukuTask* next = PopBest(c.cpu, kLevels - 1);
     if (cur == nullptr && next == nullptr) continue;
-    if (idle) {
-      stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
-      if (next == nullptr) {
-        stats_.idle_commits.fetch_add(1, std::memory_order_relaxed);
-      }
+    if (idle && next == nullptr) {
+      stats_.idle_commits.fetch_add(1, std::memory_order_relaxed);
     }
     Place(c, next);
     placed_cpu_[i] = 1;
@@ -323,10 +327,7 @@ void ShinjukuScheduler::PreemptForWaiters(int64_t now) {
 bool ShinjukuScheduler::KeepsLentCpu(Cpu& self, int64_t now) {
   ShinjukuTask& cur = *self.current;
   const uint32_t best = BestWaiting();
-  if (cur.idle && !cur.from_park) {
-    stats_.idle_takebacks.fetch_add(1, std::memory_order_relaxed);
-    return false;
-  }
+  if (cur.idle && !cur.from_park) return false;
   const uint32_t qos = cur.idle ? kLevels : cur.qos;
   if (best < qos) {
     cur.front_on_preempt = true;

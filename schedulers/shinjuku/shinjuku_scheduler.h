@@ -86,8 +86,9 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   struct Stats {
     std::atomic<uint64_t> slice_preemptions{0};
     std::atomic<uint64_t> class_preemptions{0};
-    std::atomic<uint64_t> idle_takebacks{0};   // CPUs taken from idle threads
-    std::atomic<uint64_t> idle_commits{0};     // of them, "run nothing"
+    std::atomic<uint64_t> idle_takebacks{0};  // CPUs taken from idle threads
+    std::atomic<uint64_t> idle_commits{0};    // of them, "run nothing"
+    std::atomic<uint64_t> parks{0};  // threads parked for their idle hint
     std::atomic<uint64_t> park_expiries{0};    // parked threads run anyway
     std::atomic<uint64_t> hints{0};            // hints applied to a thread
     std::atomic<uint64_t> hints_unmatched{0};  // for no thread of ours yet
@@ -139,6 +140,7 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   ShinjukuTask* PopBest(int cpu, uint32_t worst);
   // The best class with a thread waiting (kLevels: none).
   uint32_t BestWaiting() const;
+  void LeftCpuIdle(const ShinjukuTask& t);
   void ApplyHint(int slot, const Hint& h);
   void ForgetRegion(int slot);
   void FillFreeCpus(int64_t now);

@@ -191,6 +191,8 @@ TEST_F(ShinjukuTest, AThreadIdleInItsHintLosesItsCpuToNothing) {
   EXPECT_EQ(counter("idle_commits"), 1u);
   GlobalRound();  // its PREEMPTED parks it
   EXPECT_EQ(sched_.parked(), 1u);
+  EXPECT_EQ(counter("parks"), 1u);
+  EXPECT_EQ(counter("idle_takebacks"), 1u);
   EXPECT_EQ(kernel_.cpu_of(a), -1);
   hints_->SetIdle(item, false);
   GlobalRound();
