@@ -175,7 +175,10 @@ int Scenario() {
   // A parked from its CPU or from the queue: with F and A taking turns on
   // the lent CPU, A may be waiting when its hint turns idle.
   step(AgentCounter("parks") >= 1, 29, "counted the idle edge");
-  step(AgentCounter("class_preemptions") >= 1, 30, "counted a preemption");
+  // No check of class_preemptions: when B held the lent CPU, A got it by
+  // the agent waking there and lending it to the better class, not by a
+  // preemption of ours (steps 26-28 check the order; the host tests the
+  // counter).
   return failed;
 }
 
