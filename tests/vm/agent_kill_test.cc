@@ -290,5 +290,76 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
   EXPECT_EQ(w->finished.load(), kThreads);
 }
 
+// CPU-bound threads, shared with their process: each counts its loops.
+constexpr int kSpinners = 30;
+struct Spinners {
+  std::atomic<bool> stop{false};
+  std::atomic<int> started{0};
+  std::atomic<uint64_t> loops[kSpinners] = {};
+};
+
+int SpinUntilStopped(Spinners* s) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSpinners; ++i) {
+    threads.emplace_back([s, i] {
+      s->started.fetch_add(1);
+      while (!s->stop.load(std::memory_order_relaxed)) {
+        s->loops[i].fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+// Waits until every spinner has looped since `before` was taken.
+bool EverySpinnerAdvanced(const Spinners* s,
+                          const std::vector<uint64_t>& before,
+                          absl::Duration limit) {
+  return WaitFor(
+      [&] {
+        for (int i = 0; i < kSpinners; ++i) {
+          if (s->loops[i].load() == before[i]) return false;
+        }
+        return true;
+      },
+      limit);
+}
+
+std::vector<uint64_t> Loops(const Spinners* s) {
+  std::vector<uint64_t> out;
+  for (int i = 0; i < kSpinners; ++i) out.push_back(s->loops[i].load());
+  return out;
+}
+
+// In bypass the kernel runs the threads on the enclave's CPUs itself, ten
+// CPU-bound ones per CPU taking turns a tick each, so each waits about ten
+// ticks between turns. That is a busy CPU, not an agent's failure: a
+// watchdog of 5 ms must not end the enclave for it (it did, within a
+// period, before the watchdog learned about bypass).
+TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
+  SharedBlock<Spinners> block;
+  ASSERT_TRUE(block.ok()) << block.status();
+  Spinners* s = block.get();
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  const pid_t workload =
+      StartInEnclave(*enclave_, [s] { return SpinUntilStopped(s); });
+  ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }));
+  agent->Signal(SIGKILL);
+  (void)agent->WaitExit(absl::Seconds(10));
+  ASSERT_TRUE(
+      WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "5").ok());
+  // Two full turns of every thread after the new timeout: each waited
+  // past 5 ms meanwhile, with the watchdog looking every millisecond.
+  for (int turn = 0; turn < 2; ++turn) {
+    EXPECT_TRUE(EverySpinnerAdvanced(s, Loops(s), absl::Seconds(30)))
+        << "turn " << turn << ": a spinner stopped running";
+  }
+  EXPECT_EQ(access(enclave_->dir().c_str(), F_OK), 0)
+      << "the enclave is gone: " << LastDestroyed();
+  s->stop.store(true);
+  EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
+}
+
 }  // namespace
 }  // namespace ghost
