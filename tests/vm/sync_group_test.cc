@@ -206,6 +206,39 @@ TEST_F(SyncGroupTest, AFailedGroupHandsBackTheLatchItReplaced) {
   });
 }
 
+// A member that moves its thread away from a CPU where it was latched
+// replaces that latch; if the group fails, the member's POISONED is the
+// thread's one fate, and no PREEMPTED follows it.
+TEST_F(SyncGroupTest, AFailedGroupThatMovedAThreadGivesItOneFate) {
+  GatedWorkers w(1, [&](int) {});
+  const uint64_t gtid = RunnableThreads(w, 1)[0];
+  Hog hog(kCpuA);
+  agent_->AsAgent(kAgentCpu, [&] {
+    ASSERT_EQ(Latch(kCpuA, gtid), "COMPLETE");
+    ghost_txn* b = agent_->cpu_data().txn(kCpuB);
+    ghost_txn* own = agent_->cpu_data().txn(kAgentCpu);
+    agent_->Drain();
+    CpuDataRegion::Fill(b, gtid, agent_->Seq(gtid), 0, 0);
+    // A commit to our own CPU with an agent barrier we never had fails
+    // (AGENT_STALE) after the first member moved the thread.
+    CpuDataRegion::Fill(own, GHOST_GTID_NONE, 0,
+                        agent_->agent_barrier() + 5, 0);
+    const int cpus[] = {kCpuB, kAgentCpu};
+    absl::StatusOr<int> done = Commit(cpus, 2, GHOST_COMMIT_F_SYNC_GROUP);
+    ASSERT_TRUE(done.ok()) << done.status();
+    EXPECT_EQ(*done, 0);
+    EXPECT_EQ(Result(b), "POISONED");
+    EXPECT_EQ(Result(own), "AGENT_STALE");
+    // Its fate is known: the agent latches it again, which must work
+    // (a PREEMPTED now would be a second fate).
+    for (const ghost_msg& msg : agent_->Drain()) {
+      EXPECT_FALSE(msg.gtid == gtid && msg.type == GHOST_MSG_PREEMPTED)
+          << "the thread of a POISONED member was handed back twice";
+    }
+    EXPECT_EQ(Latch(kCpuB, gtid), "COMPLETE");
+  });
+}
+
 // "Run nothing" in a group that succeeds takes the CPU from the ghost
 // thread running there, as the same commit alone would.
 TEST_F(SyncGroupTest, ARunNothingMemberTakesTheCpuFromItsThread) {
