@@ -24,6 +24,7 @@
 #include "lib/abi/ghost_run.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
+#include "tests/vm/cfs_hog.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/manual_agent.h"
 #include "tests/vm/vm_helpers.h"
@@ -32,6 +33,7 @@
 namespace ghost {
 namespace {
 
+using ::ghost::testing::CfsHog;
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::GatedWorkers;
 using ::ghost::testing::ManualAgent;
@@ -39,30 +41,6 @@ using ::ghost::testing::ManualAgent;
 constexpr int kAgentCpu = 1;
 constexpr int kCpuA = 2;
 constexpr int kCpuB = 3;
-
-// A CFS thread that spins on `cpu` until stopped.
-class Hog {
- public:
-  explicit Hog(int cpu)
-      : thread_([this, cpu] {
-          testing::PinTo(cpu);
-          running_.store(true);
-          while (!stop_.load()) {
-          }
-        }) {
-    (void)testing::WaitFor([this] { return running_.load(); });
-  }
-  ~Hog() { Stop(); }
-  void Stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::atomic<bool> running_{false};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 std::string Result(ghost_txn* txn) {
   return TxnResultName(CpuDataRegion::Result(txn));
@@ -141,7 +119,7 @@ TEST_F(SyncGroupTest, OneThreadNamedForTwoCpusRunsOnOneAndTheOtherIsStale) {
   std::atomic<int> ran_on{-1};
   GatedWorkers w(1, [&](int) { ran_on.store(sched_getcpu()); });
   const uint64_t gtid = RunnableThreads(w, 1)[0];
-  Hog hog_a(kCpuA), hog_b(kCpuB);
+  CfsHog hog_a(kCpuA), hog_b(kCpuB);
   agent_->AsAgent(kAgentCpu, [&] {
     ghost_txn* a = agent_->cpu_data().txn(kCpuA);
     ghost_txn* b = agent_->cpu_data().txn(kCpuB);
@@ -176,7 +154,7 @@ TEST_F(SyncGroupTest, AFailedGroupHandsBackTheLatchItReplaced) {
   GatedWorkers w(2, [&](int) {});
   const std::vector<uint64_t> gtids = RunnableThreads(w, 2);
   const uint64_t earlier = gtids[0], member = gtids[1];
-  Hog hog(kCpuA);
+  CfsHog hog(kCpuA);
   agent_->AsAgent(kAgentCpu, [&] {
     ASSERT_EQ(Latch(kCpuA, earlier), "COMPLETE");
     ghost_txn* a = agent_->cpu_data().txn(kCpuA);
@@ -212,7 +190,7 @@ TEST_F(SyncGroupTest, AFailedGroupHandsBackTheLatchItReplaced) {
 TEST_F(SyncGroupTest, AFailedGroupThatMovedAThreadGivesItOneFate) {
   GatedWorkers w(1, [&](int) {});
   const uint64_t gtid = RunnableThreads(w, 1)[0];
-  Hog hog(kCpuA);
+  CfsHog hog(kCpuA);
   agent_->AsAgent(kAgentCpu, [&] {
     ASSERT_EQ(Latch(kCpuA, gtid), "COMPLETE");
     ghost_txn* b = agent_->cpu_data().txn(kCpuB);
