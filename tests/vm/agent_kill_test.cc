@@ -291,7 +291,7 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
 }
 
 // CPU-bound threads, shared with their process: each counts its loops.
-constexpr int kSpinners = 30;
+constexpr int kSpinners = 150;
 struct Spinners {
   std::atomic<bool> stop{false};
   std::atomic<int> started{0};
@@ -332,10 +332,10 @@ std::vector<uint64_t> Loops(const Spinners* s) {
   return out;
 }
 
-// In bypass the kernel runs the threads on the enclave's CPUs itself, ten
-// CPU-bound ones per CPU taking turns a tick each, so each waits about ten
-// ticks between turns. That is a busy CPU, not an agent's failure: a
-// watchdog of 5 ms must not end the enclave for it (it did, within a
+// In bypass the kernel runs the threads on the enclave's CPUs itself, 50
+// CPU-bound ones per CPU taking turns a tick each, so each waits about 50
+// ticks (ms) between turns. That is a busy CPU, not an agent's failure: a
+// watchdog of 20 ms must not end the enclave for it (it did, within a
 // period, before the watchdog learned about bypass).
 TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   SharedBlock<Spinners> block;
@@ -348,9 +348,9 @@ TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   ASSERT_TRUE(
-      WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "5").ok());
+      WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "20").ok());
   // Two full turns of every thread after the new timeout: each waited
-  // past 5 ms meanwhile, with the watchdog looking every millisecond.
+  // past 20 ms meanwhile, with the watchdog looking every 5 ms.
   for (int turn = 0; turn < 2; ++turn) {
     EXPECT_TRUE(EverySpinnerAdvanced(s, Loops(s), absl::Seconds(30)))
         << "turn " << turn << ": a spinner stopped running";
