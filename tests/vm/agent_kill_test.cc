@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -274,7 +275,14 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
   Workload* w = workload_;
   const pid_t workload =
       StartInEnclave(*enclave_, [w] { return RunUntilStopped(w); });
-  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
+  // Whatever fails below, the workload stops and is reaped (a process left
+  // behind keeps the runner's output open).
+  absl::Cleanup reap = [w, workload] {
+    w->stop.store(true);
+    (void)FinishInEnclave(workload, absl::Seconds(60));
+  };
+  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }))
+      << w->started.load() << " of " << kThreads << " threads started";
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   const int64_t killed = NowNs();
@@ -285,6 +293,7 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
                                  : "");
   EXPECT_EQ(access(enclave_->dir().c_str(), F_OK), 0)
       << "the enclave is gone: " << LastDestroyed();
+  std::move(reap).Cancel();
   w->stop.store(true);
   EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
   EXPECT_EQ(w->finished.load(), kThreads);
@@ -344,7 +353,12 @@ TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
   const pid_t workload =
       StartInEnclave(*enclave_, [s] { return SpinUntilStopped(s); });
-  ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }));
+  absl::Cleanup reap = [s, workload] {
+    s->stop.store(true);
+    (void)FinishInEnclave(workload, absl::Seconds(60));
+  };
+  ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }))
+      << s->started.load() << " of " << kSpinners << " spinners started";
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   ASSERT_TRUE(
@@ -357,6 +371,7 @@ TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   }
   EXPECT_EQ(access(enclave_->dir().c_str(), F_OK), 0)
       << "the enclave is gone: " << LastDestroyed();
+  std::move(reap).Cancel();
   s->stop.store(true);
   EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
 }
