@@ -304,19 +304,26 @@ constexpr int kSpinners = 150;
 struct Spinners {
   std::atomic<bool> stop{false};
   std::atomic<int> started{0};
+  std::atomic<int> go{0};
   std::atomic<uint64_t> loops[kSpinners] = {};
 };
 
+// Each spinner waits (blocked) until all exist: spinning at once, they
+// would take the creating thread's turns, and creating 150 would take
+// longer than any test deadline.
 int SpinUntilStopped(Spinners* s) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kSpinners; ++i) {
     threads.emplace_back([s, i] {
       s->started.fetch_add(1);
+      while (s->go.load() == 0) s->go.wait(0);
       while (!s->stop.load(std::memory_order_relaxed)) {
         s->loops[i].fetch_add(1, std::memory_order_relaxed);
       }
     });
   }
+  s->go.store(1);
+  s->go.notify_all();
   for (auto& t : threads) t.join();
   return 0;
 }
@@ -359,6 +366,10 @@ TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   };
   ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }))
       << s->started.load() << " of " << kSpinners << " spinners started";
+  // Each spins (the agent ran it once) before the agent dies.
+  ASSERT_TRUE(EverySpinnerAdvanced(s, std::vector<uint64_t>(kSpinners, 0),
+                                   absl::Seconds(30)))
+      << "a spinner never ran under the agent";
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   ASSERT_TRUE(
