@@ -41,6 +41,9 @@ ABSL_FLAG(std::string, cpus, "1-3", "The threads' CPUs.");
 ABSL_FLAG(int, control_cpu, 0, "CPU of the sampling main thread.");
 ABSL_FLAG(int, nice, 0, "Nice value of the threads (CFS).");
 ABSL_FLAG(int, enclave, -1, "Move the threads into this ghost enclave.");
+ABSL_FLAG(int, qos, -1,
+          "With --enclave: the threads' QoS class (0 first) in a hint "
+          "region handed to the agent (a policy with classes: shinjuku).");
 ABSL_FLAG(std::string, mode, "cfs", "Name of the mode, for the report.");
 ABSL_FLAG(int, sample_ms, 50, "Sampling period of the CPU clocks.");
 ABSL_FLAG(double, max_s, 600, "Stop after this long even without a signal.");
@@ -159,7 +162,8 @@ int Main() {
       .cpus = *cpus,
       .nice = absl::GetFlag(FLAGS_nice),
       .set_nice = absl::GetFlag(FLAGS_nice) != 0,
-      .enclave = absl::GetFlag(FLAGS_enclave)};
+      .enclave = absl::GetFlag(FLAGS_enclave),
+      .qos = absl::GetFlag(FLAGS_qos)};
   const int64_t period_ns = int64_t{absl::GetFlag(FLAGS_period_ms)} * 1'000'000;
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i) {

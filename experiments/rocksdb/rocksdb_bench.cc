@@ -54,6 +54,9 @@ ABSL_FLAG(std::string, cpus, "1-3", "The workers' CPUs.");
 ABSL_FLAG(int, control_cpu, 0, "CPU of the generator and the dispatcher.");
 ABSL_FLAG(int, workers, 16, "Worker threads.");
 ABSL_FLAG(int, worker_nice, 0, "Nice value of the workers.");
+ABSL_FLAG(int, qos, -1,
+          "With --enclave: the workers' QoS class (0 first) in a hint "
+          "region handed to the agent (a policy with classes: shinjuku).");
 ABSL_FLAG(double, load, 0.5,
           "Offered load as a fraction of capacity: the workers' CPUs / mean "
           "service time.");
@@ -146,6 +149,7 @@ int Calibrate(Database& db, const std::vector<int>& cpus) {
   double ghost_cap = 0;
   if (absl::GetFlag(FLAGS_enclave) >= 0) {
     base.worker_placement.enclave = absl::GetFlag(FLAGS_enclave);
+    base.worker_placement.qos = absl::GetFlag(FLAGS_qos);
     absl::StatusOr<double> cap = MeasureDispatchCapacity(db, base, 1.0);
     if (!cap.ok()) {
       std::fprintf(stderr, "calibration: ghost dispatch capacity: %s\n",

@@ -19,10 +19,14 @@ struct ThreadPlacement {
   int nice = 0;           // applied only if set_nice
   bool set_nice = false;
   int enclave = -1;  // >= 0: move into enclave_<id>
+  // >= 0 (with an enclave): the thread's QoS class in the process's hint
+  // region (lib/hints), which is handed to the enclave's agent first.
+  int qos = -1;
 };
 
 // Applies `p` to the calling thread, in that order (affinity first, so a
-// ghost thread is allowed on the enclave's CPUs when it moves in).
+// ghost thread is allowed on the enclave's CPUs when it moves in; its hint
+// before it moves in, so the agent knows its class from its first message).
 absl::Status PlaceThisThread(const ThreadPlacement& p);
 
 pid_t ThisTid();

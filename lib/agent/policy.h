@@ -15,14 +15,19 @@
 #ifndef GHOST_LIB_AGENT_POLICY_H_
 #define GHOST_LIB_AGENT_POLICY_H_
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "lib/abi/fd.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/agent/agent_group.h"
 #include "lib/agent/kernel_interface.h"
@@ -48,6 +53,17 @@ class Policy : public Scheduler, public AgentLoop {
 
   // Commit results so far.
   const TxnCounters& txns() const { return txns_; }
+
+  // Takes an application's hint region (lib/hints, docs/abi.md "Hint
+  // regions") from process `pid`. Called from the control thread, never
+  // an agent thread. A policy that reads no hints refuses.
+  virtual absl::Status AcceptHints(Fd fd, pid_t pid) {
+    return absl::UnimplementedError("this policy reads no hint regions");
+  }
+
+  // The policy's own counters, by name, for `ghostctl agent status`.
+  using Counters = std::vector<std::pair<std::string, uint64_t>>;
+  virtual void AddCounters(Counters& out) const {}
 
  protected:
   // The status word of the agent of `cpu`. Its barrier is what the agent

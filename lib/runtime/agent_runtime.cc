@@ -95,6 +95,7 @@ AgentReport MakeReport(const AgentOptions& o, unsigned int enclave,
       {"gaps", st.gaps.load()},
       {"illegal", st.illegal.load()},
   };
+  policy.AddCounters(r.counters);
   return r;
 }
 
@@ -211,7 +212,11 @@ absl::Status RunAgent(const AgentOptions& o, const PolicyRegistry& registry) {
                  [&] {
                    return MakeReport(o, enclave.id(), *cpus, start, **policy);
                  },
-             .stop = [&stop] { stop.Request(StopReason::kControl); }});
+             .stop = [&stop] { stop.Request(StopReason::kControl); },
+             .hints =
+                 [&policy](Fd fd, pid_t pid) {
+                   return (*policy)->AcceptHints(std::move(fd), pid);
+                 }});
     if (server.ok()) {
       control = std::move(*server);
     } else {

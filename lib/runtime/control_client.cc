@@ -17,7 +17,7 @@ namespace ghost {
 
 absl::StatusOr<AgentReport> AskAgent(const std::string& path,
                                      ControlRequest request,
-                                     absl::Duration limit) {
+                                     absl::Duration limit, int fd) {
   sockaddr_un addr = {.sun_family = AF_UNIX};
   if (path.size() >= sizeof(addr.sun_path)) {
     return absl::InvalidArgumentError(
@@ -47,7 +47,21 @@ absl::StatusOr<AgentReport> AskAgent(const std::string& path,
     }
   }
   const std::string req = EncodeRequest(request);
-  if (send(sock.get(), req.data(), req.size(), MSG_NOSIGNAL) !=
+  iovec iov = {.iov_base = const_cast<char*>(req.data()), .iov_len = req.size()};
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
+  if (sendmsg(sock.get(), &msg, MSG_NOSIGNAL) !=
       static_cast<ssize_t>(req.size())) {
     return ErrnoStatus(errno, absl::StrCat("send to ", path));
   }

@@ -19,9 +19,12 @@
 
 namespace ghost {
 
+// `fd` (>= 0) is sent with the request (SCM_RIGHTS): the region of
+// ControlRequest::kHints.
 absl::StatusOr<AgentReport> AskAgent(const std::string& path,
                                      ControlRequest request,
-                                     absl::Duration limit = absl::Seconds(3));
+                                     absl::Duration limit = absl::Seconds(3),
+                                     int fd = -1);
 
 }  // namespace ghost
 

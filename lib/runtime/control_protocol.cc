@@ -39,15 +39,25 @@ int EnclaveOfSocketName(absl::string_view name) {
 }
 
 std::string EncodeRequest(ControlRequest request) {
-  return request == ControlRequest::kStop ? "stop\n" : "status\n";
+  switch (request) {
+    case ControlRequest::kStop:
+      return "stop\n";
+    case ControlRequest::kHints:
+      return "hints\n";
+    case ControlRequest::kStatus:
+      break;
+  }
+  return "status\n";
 }
 
 absl::StatusOr<ControlRequest> DecodeRequest(absl::string_view line) {
   line = absl::StripAsciiWhitespace(line);
   if (line == "status") return ControlRequest::kStatus;
   if (line == "stop") return ControlRequest::kStop;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "unknown request '", OneLine(line), "': the requests are status, stop"));
+  if (line == "hints") return ControlRequest::kHints;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown request '", OneLine(line),
+                   "': the requests are status, stop, hints"));
 }
 
 uint64_t AgentReport::counter(absl::string_view name) const {

@@ -1,6 +1,8 @@
 // The agent control protocol: how `ghostctl agent` talks to a running
 // agent over the unix socket the agent serves (ControlSocketPath()). One
-// request per connection, one line of text ("status" or "stop"); the
+// request per connection, one line of text ("status", "stop" or "hints":
+// the last carries an application's hint region as a file descriptor,
+// SCM_RIGHTS, with its first byte; see docs/abi.md "Hint regions"); the
 // reply is text lines, "key value" each, from a version line to "end":
 //
 //   ghost-agent-control 1
@@ -40,7 +42,7 @@ std::string ControlSocketPath(absl::string_view dir, unsigned int enclave_id);
 // The enclave id of a socket file name ("enclave_3.sock"), or -1.
 int EnclaveOfSocketName(absl::string_view name);
 
-enum class ControlRequest { kStatus, kStop };
+enum class ControlRequest { kStatus, kStop, kHints };
 
 std::string EncodeRequest(ControlRequest request);  // "status\n"
 absl::StatusOr<ControlRequest> DecodeRequest(absl::string_view line);

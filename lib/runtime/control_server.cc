@@ -32,6 +32,35 @@ absl::Status MakeFolder(const std::string& path) {
   return ErrnoStatus(errno, absl::StrCat("make ", dir));
 }
 
+// Reads up to `size` bytes, and keeps the first file descriptor that came
+// with them in `fd` (closing any others).
+ssize_t ReadWithFd(int conn, char* buf, size_t size, Fd& fd) {
+  iovec iov = {.iov_base = buf, .iov_len = size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  const ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+  if (n < 0) return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; ++i) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      if (!fd.valid()) {
+        fd = Fd(received);
+      } else {
+        close(received);
+      }
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ControlServer>> ControlServer::Start(
@@ -105,20 +134,38 @@ void ControlServer::Serve() {
   }
 }
 
+std::string ControlServer::Reply(ControlRequest req, Fd fd, int conn) {
+  if (req != ControlRequest::kHints) return EncodeReport(handlers_.report());
+  if (!handlers_.hints) return EncodeError("this agent takes no hint regions");
+  if (!fd.valid()) {
+    return EncodeError("a hints request carries the region's fd (SCM_RIGHTS)");
+  }
+  ucred cred = {};
+  socklen_t len = sizeof(cred);
+  if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return EncodeError("cannot tell who sent the hint region");
+  }
+  if (absl::Status s = handlers_.hints(std::move(fd), cred.pid); !s.ok()) {
+    return EncodeError(s.message());
+  }
+  return EncodeReport(handlers_.report());
+}
+
 void ControlServer::Answer(int conn) {
   std::string request;
+  Fd fd;
   char buf[64];
   while (request.find('\n') == std::string::npos &&
          request.size() < kMaxRequest) {
     pollfd p = {.fd = conn, .events = POLLIN};
     if (poll(&p, 1, kRequestTimeoutMs) <= 0) return;
-    const ssize_t n = read(conn, buf, sizeof(buf));
+    const ssize_t n = ReadWithFd(conn, buf, sizeof(buf), fd);
     if (n <= 0) break;
     request.append(buf, n);
   }
   absl::StatusOr<ControlRequest> req =
       DecodeRequest(request.substr(0, request.find('\n')));
-  const std::string reply = req.ok() ? EncodeReport(handlers_.report())
+  const std::string reply = req.ok() ? Reply(*req, std::move(fd), conn)
                                      : EncodeError(req.status().message());
   size_t done = 0;
   while (done < reply.size()) {

@@ -1,6 +1,7 @@
 // ControlServer: the agent's side of the control socket. A thread of its
 // own (a CFS thread, never an agent thread: it allocates) accepts one
-// connection at a time, reads one request (control_protocol.h), and
+// connection at a time, reads one request (control_protocol.h) and any
+// file descriptor sent with it (SCM_RIGHTS, for "hints"), and
 // answers with the report its handler builds; "stop" is answered and then
 // handed to the stop handler.
 //
@@ -22,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/abi/fd.h"
 #include "lib/runtime/control_protocol.h"
@@ -33,6 +35,9 @@ class ControlServer {
   struct Handlers {
     std::function<AgentReport()> report;
     std::function<void()> stop;  // after the reply to "stop" went out
+    // "hints": the region's fd and the sender's pid (SO_PEERCRED); an
+    // error is the reply. Unset: refused.
+    std::function<absl::Status(Fd fd, pid_t pid)> hints;
   };
 
   // Serves `path`; makes its folder (0755) if it is missing.
@@ -50,6 +55,7 @@ class ControlServer {
                 ino_t inode, Handlers handlers);
   void Serve();
   void Answer(int conn);
+  std::string Reply(ControlRequest req, Fd fd, int conn);
 
   const std::string path_;
   Fd listener_;

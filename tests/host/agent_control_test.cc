@@ -1,5 +1,6 @@
 // The agent control channel: the protocol's encoding and decoding, and a
 // server and client talking over a socket in a temporary folder.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -84,8 +85,10 @@ TEST(ControlProtocol, RequestsRoundTripAndOthersAreRefused) {
             ControlRequest::kStatus);
   EXPECT_EQ(*DecodeRequest(EncodeRequest(ControlRequest::kStop)),
             ControlRequest::kStop);
+  EXPECT_EQ(*DecodeRequest(EncodeRequest(ControlRequest::kHints)),
+            ControlRequest::kHints);
   EXPECT_THAT(DecodeRequest("reboot").status().message(),
-              HasSubstr("the requests are status, stop"));
+              HasSubstr("the requests are status, stop, hints"));
 }
 
 TEST(ControlProtocol, SocketPathsNameTheEnclave) {
@@ -109,10 +112,12 @@ class ControlChannelTest : public ::testing::Test {
     rmdir(absl::StrCat(dir_, "/run").c_str());
     rmdir(dir_.c_str());
   }
-  std::unique_ptr<ControlServer> Serve() {
+  std::unique_ptr<ControlServer> Serve(
+      std::function<absl::Status(Fd, pid_t)> hints = nullptr) {
     absl::StatusOr<std::unique_ptr<ControlServer>> s =
         ControlServer::Start(path_, {.report = [] { return SampleReport(); },
-                                     .stop = [this] { stopped_.store(true); }});
+                                     .stop = [this] { stopped_.store(true); },
+                                     .hints = std::move(hints)});
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? std::move(*s) : nullptr;
   }
@@ -126,6 +131,55 @@ TEST_F(ControlChannelTest, StatusIsAnsweredWithTheReport) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->policy, "fifo_percpu");
   EXPECT_FALSE(stopped_.load());
+}
+
+TEST_F(ControlChannelTest, AHintRegionArrivesAsAnFdWithTheSendersPid) {
+  pid_t from = 0;
+  ino_t got = 0;
+  auto server = Serve([&](Fd fd, pid_t pid) {
+    struct stat st;
+    EXPECT_EQ(fstat(fd.get(), &st), 0);
+    got = st.st_ino;
+    from = pid;
+    return absl::OkStatus();
+  });
+  int pipes[2];
+  ASSERT_EQ(pipe(pipes), 0);
+  struct stat mine;
+  ASSERT_EQ(fstat(pipes[0], &mine), 0);
+  absl::StatusOr<AgentReport> r =
+      AskAgent(path_, ControlRequest::kHints, absl::Seconds(3), pipes[0]);
+  close(pipes[0]);
+  close(pipes[1]);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(got, mine.st_ino);
+  EXPECT_EQ(from, getpid());
+}
+
+TEST_F(ControlChannelTest, AHintRegionRefusedSaysWhy) {
+  auto server = Serve([](Fd, pid_t) {
+    return absl::InvalidArgumentError("not a hint region (bad magic)");
+  });
+  int pipes[2];
+  ASSERT_EQ(pipe(pipes), 0);
+  absl::StatusOr<AgentReport> r =
+      AskAgent(path_, ControlRequest::kHints, absl::Seconds(3), pipes[0]);
+  close(pipes[0]);
+  close(pipes[1]);
+  EXPECT_THAT(r.status().message(), HasSubstr("bad magic"));
+  r = AskAgent(path_, ControlRequest::kHints);  // no fd
+  EXPECT_THAT(r.status().message(), HasSubstr("SCM_RIGHTS"));
+}
+
+TEST_F(ControlChannelTest, AnAgentWithoutHintsRefusesThem) {
+  auto server = Serve();
+  int pipes[2];
+  ASSERT_EQ(pipe(pipes), 0);
+  absl::StatusOr<AgentReport> r =
+      AskAgent(path_, ControlRequest::kHints, absl::Seconds(3), pipes[0]);
+  close(pipes[0]);
+  close(pipes[1]);
+  EXPECT_THAT(r.status().message(), HasSubstr("no hint regions"));
 }
 
 TEST_F(ControlChannelTest, StopIsAnsweredThenHandedToTheAgent) {

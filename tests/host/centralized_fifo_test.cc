@@ -206,6 +206,15 @@ TEST_F(CentralizedSliceTest, AThreadPastItsSliceMakesWayForAWaitingOne) {
   EXPECT_EQ(kernel_.running_gtid(1), t[3]) << "t[3] is within its slice";
 }
 
+TEST_F(CentralizedSliceTest, TheAgentSpinsWhileThreadsWaitForASlice) {
+  for (int i = 0; i < 4; ++i) kernel_.Spawn();
+  GlobalRound();
+  const int blocks = kernel_.blocks();
+  fake_now += absl::ToInt64Nanoseconds(absl::Milliseconds(1));
+  GlobalRound();
+  EXPECT_EQ(kernel_.blocks(), blocks) << "no message ends a slice";
+}
+
 // The role goes to the SMT sibling first (fake sysfs: cores {0,2} {1,3}).
 class CentralizedTopologyTest : public ::testing::Test {};
 

@@ -174,7 +174,15 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
   }
   void TearDown() override { DestroyAllEnclaves(); }
 
-  std::string mode() const { return absl::StrCat("--mode=", GetParam()); }
+  // agent_fifo's modes, or a policy of ghost_agent (shinjuku).
+  bool policy() const { return std::string(GetParam()) == "shinjuku"; }
+  std::string mode() const {
+    return policy() ? absl::StrCat("--policy=", GetParam())
+                    : absl::StrCat("--mode=", GetParam());
+  }
+  const char* binary() const {
+    return policy() ? "/ghost/bin/ghost_agent" : AgentFifoProcess::kBinary;
+  }
 
   // Starts an agent that creates the enclave; waits until it schedules.
   std::unique_ptr<AgentFifoProcess> StartAgent(
@@ -182,7 +190,7 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
     std::vector<std::string> args = {mode(), absl::StrCat("--cpus=", kCpus),
                                      absl::StrCat("--enclave=", kEnclaveId)};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto agent = std::make_unique<AgentFifoProcess>(args);
+    auto agent = std::make_unique<AgentFifoProcess>(args, binary());
     EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(30)))
         << agent->output();
     return agent;
@@ -206,8 +214,10 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
     absl::StatusOr<Enclave> e = Enclave::Create(kEnclaveId);
     EXPECT_TRUE(e.ok()) << e.status();
     if (e.ok()) EXPECT_TRUE(e->SetCpus(kCpus).ok());
-    auto agent = std::make_unique<AgentFifoProcess>(std::vector<std::string>{
-        mode(), absl::StrCat("--enclave=", kEnclaveId)});
+    auto agent = std::make_unique<AgentFifoProcess>(
+        std::vector<std::string>{mode(),
+                                 absl::StrCat("--enclave=", kEnclaveId)},
+        binary());
     EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(30)))
         << agent->output();
     const Enclave enclave(kEnclaveId, GHOSTFS_MOUNT_POINT);
@@ -285,6 +295,25 @@ TEST_P(AgentFifoTest, AHundredThreadsFinish) {
 // more when other VMs share the host's two cores.
 TEST_P(AgentFifoTest, AThousandThreadsFinish) {
   RunThreads(1000, 1, absl::Seconds(120));
+}
+
+// More threads than CPUs, all wanting to run, under a short watchdog:
+// the policy serves each often enough that none waits a second.
+TEST_P(AgentFifoTest, OversubscribedThreadsNeverTripAShortWatchdog) {
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_",
+                                            kEnclaveId, "/runnable_timeout"),
+                               "1000")
+                  .ok());
+  Progress* progress = SharedProgress();
+  const int code =
+      RunInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), absl::Seconds(60),
+                   [&] { return MixedThreads(60, 20, progress); });
+  EXPECT_EQ(code, 0) << progress->finished.load() << " of 60 finished\n"
+                     << agent->output();
+  EXPECT_THAT(agent->output(), Not(HasSubstr("watchdog")));
+  Stop(*agent);
+  munmap(progress, sizeof(Progress));
 }
 
 TEST_P(AgentFifoTest, StressNgFinishesWithValidOutput) {
@@ -382,7 +411,8 @@ TEST_P(AgentFifoTest, KeepLeavesTheThreadsForASuccessor) {
   // No agent now: the kernel runs the threads itself (bypass) until the
   // successor attaches and finds them.
   AgentFifoProcess second({mode(), absl::StrCat("--enclave=", kEnclaveId),
-                           "--on_exit=destroy"});
+                           "--on_exit=destroy"},
+                          binary());
   ASSERT_TRUE(second.WaitForOutput("ready", absl::Seconds(30)))
       << second.output();
   const bool finished =
@@ -453,7 +483,8 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
       << old_agent->output();
 
   AgentFifoProcess new_agent({mode(), absl::StrCat("--enclave=", kEnclaveId),
-                              "--on_exit=destroy"});
+                              "--on_exit=destroy"},
+                             binary());
   EXPECT_TRUE(new_agent.WaitForOutput("ready", absl::Seconds(30)))
       << new_agent.output();
   EXPECT_THAT(new_agent.output(), HasSubstr("took over from pid"));
@@ -491,7 +522,8 @@ TEST_P(AgentFifoTest, AnUpgradeUnderLoadLosesNoThread) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, AgentFifoTest,
-                         ::testing::Values("percpu", "centralized"),
+                         ::testing::Values("percpu", "centralized",
+                                           "shinjuku"),
                          [](const auto& info) {
                            return std::string(info.param);
                          });

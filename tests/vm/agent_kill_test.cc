@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -274,7 +275,14 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
   Workload* w = workload_;
   const pid_t workload =
       StartInEnclave(*enclave_, [w] { return RunUntilStopped(w); });
-  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }));
+  // Whatever fails below, the workload stops and is reaped (a process left
+  // behind keeps the runner's output open).
+  absl::Cleanup reap = [w, workload] {
+    w->stop.store(true);
+    (void)FinishInEnclave(workload, absl::Seconds(60));
+  };
+  ASSERT_TRUE(WaitFor([w] { return w->started.load() == kThreads; }))
+      << w->started.load() << " of " << kThreads << " threads started";
   agent->Signal(SIGKILL);
   (void)agent->WaitExit(absl::Seconds(10));
   const int64_t killed = NowNs();
@@ -285,9 +293,104 @@ TEST_F(AgentKillTest, WithNoNewAgentTheKernelRunsTheThreads) {
                                  : "");
   EXPECT_EQ(access(enclave_->dir().c_str(), F_OK), 0)
       << "the enclave is gone: " << LastDestroyed();
+  std::move(reap).Cancel();
   w->stop.store(true);
   EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
   EXPECT_EQ(w->finished.load(), kThreads);
+}
+
+// CPU-bound threads, shared with their process: each counts its loops.
+constexpr int kSpinners = 600;
+struct Spinners {
+  std::atomic<bool> stop{false};
+  std::atomic<int> started{0};
+  std::atomic<int> go{0};
+  std::atomic<uint64_t> loops[kSpinners] = {};
+};
+
+// Each spinner waits (blocked) until all exist: spinning at once, they
+// would take the creating thread's turns, and creating 150 would take
+// longer than any test deadline.
+int SpinUntilStopped(Spinners* s) {
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kSpinners; ++i) {
+    threads.emplace_back([s, i] {
+      s->started.fetch_add(1);
+      while (s->go.load() == 0) s->go.wait(0);
+      while (!s->stop.load(std::memory_order_relaxed)) {
+        s->loops[i].fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  s->go.store(1);
+  s->go.notify_all();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+// Waits until every spinner has looped since `before` was taken.
+bool EverySpinnerAdvanced(const Spinners* s,
+                          const std::vector<uint64_t>& before,
+                          absl::Duration limit) {
+  return WaitFor(
+      [&] {
+        for (int i = 0; i < kSpinners; ++i) {
+          if (s->loops[i].load() == before[i]) return false;
+        }
+        return true;
+      },
+      limit);
+}
+
+std::vector<uint64_t> Loops(const Spinners* s) {
+  std::vector<uint64_t> out;
+  for (int i = 0; i < kSpinners; ++i) out.push_back(s->loops[i].load());
+  return out;
+}
+
+// In bypass the kernel runs the threads on the enclave's CPUs itself, 200
+// CPU-bound ones per CPU taking turns a tick each, so each waits about 200
+// ticks (ms) between turns. That is a busy CPU, not an agent's failure: a
+// watchdog of 100 ms must not end the enclave for it (it did, within a
+// period, before the watchdog learned about bypass). The test's own
+// threads stay on CPU 0 meanwhile: a CFS thread on an enclave CPU is a
+// higher class keeping bypass from that CPU, which the watchdog judges.
+TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
+  SharedBlock<Spinners> block;
+  ASSERT_TRUE(block.ok()) << block.status();
+  Spinners* s = block.get();
+  std::unique_ptr<AgentFifoProcess> agent = StartAgent();
+  const pid_t workload =
+      StartInEnclave(*enclave_, [s] { return SpinUntilStopped(s); });
+  absl::Cleanup reap = [s, workload] {
+    s->stop.store(true);
+    (void)FinishInEnclave(workload, absl::Seconds(60));
+  };
+  ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }))
+      << s->started.load() << " of " << kSpinners << " spinners started";
+  // Each spins (the agent ran it once) before the agent dies.
+  ASSERT_TRUE(EverySpinnerAdvanced(s, std::vector<uint64_t>(kSpinners, 0),
+                                   absl::Seconds(30)))
+      << "a spinner never ran under the agent";
+  const cpu_set_t saved = testing::PinTo(0);
+  absl::Cleanup unpin = [saved] {
+    sched_setaffinity(0, sizeof(saved), &saved);
+  };
+  agent->Signal(SIGKILL);
+  (void)agent->WaitExit(absl::Seconds(10));
+  ASSERT_TRUE(
+      WriteGhostfsFile(enclave_->dir() + "/runnable_timeout", "100").ok());
+  // Two full turns of every thread after the new timeout: each waited
+  // past 100 ms meanwhile, with the watchdog looking every 25 ms.
+  for (int turn = 0; turn < 2; ++turn) {
+    EXPECT_TRUE(EverySpinnerAdvanced(s, Loops(s), absl::Seconds(30)))
+        << "turn " << turn << ": a spinner stopped running";
+  }
+  EXPECT_EQ(access(enclave_->dir().c_str(), F_OK), 0)
+      << "the enclave is gone: " << LastDestroyed();
+  std::move(reap).Cancel();
+  s->stop.store(true);
+  EXPECT_EQ(FinishInEnclave(workload, absl::Seconds(60)), 0);
 }
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "lib/abi/ghost_run.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
+#include "tests/vm/cfs_hog.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/manual_agent.h"
 #include "tests/vm/vm_helpers.h"
@@ -33,36 +34,13 @@
 namespace ghost {
 namespace {
 
+using ::ghost::testing::CfsHog;
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::GatedWorkers;
 using ::ghost::testing::ManualAgent;
 
 constexpr int kAgentCpu = 1;
 constexpr int kLatchCpu = 2;
-
-// A CFS thread that spins on `cpu` until destroyed.
-class CfsHog {
- public:
-  explicit CfsHog(int cpu)
-      : thread_([this, cpu] {
-          testing::PinTo(cpu);
-          running_.store(true);
-          while (!stop_.load()) {
-          }
-        }) {
-    (void)testing::WaitFor([this] { return running_.load(); });
-  }
-  ~CfsHog() { Stop(); }
-  void Stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  std::atomic<bool> running_{false};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // Waits up to `limit` for `done`.
 template <typename Pred>

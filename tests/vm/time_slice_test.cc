@@ -1,5 +1,6 @@
-// Time slices of the FIFO agents on the real kernel, with their default
-// options (ghost_agent --policy=fifo_percpu|fifo_centralized, no --slice):
+// Time slices of the agents on the real kernel, with their default
+// options (ghost_agent --policy=fifo_percpu|fifo_centralized|shinjuku, no
+// --slice; shinjuku shares the centralized FIFO's slicing and lending):
 //
 // - twice as many CPU-bound threads as the enclave has CPUs all keep
 //   making progress, under a watchdog of 2 s (a fifth of the default),
@@ -187,7 +188,8 @@ TEST_P(TimeSliceTest, ChurnBesideCpuBoundThreadsCompletes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, TimeSliceTest,
-                         ::testing::Values("fifo_percpu", "fifo_centralized"),
+                         ::testing::Values("fifo_percpu", "fifo_centralized",
+                                           "shinjuku"),
                          [](const auto& info) {
                            return std::string(info.param);
                          });

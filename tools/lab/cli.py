@@ -30,9 +30,8 @@ def _add_numa(parser):
                         help="NUMA nodes of the VM (default 1). With N > 1 "
                              "the CPUs and memory are split in N equal "
                              "blocks (remote distance "
-                             f"{qemu.NUMA_REMOTE_DISTANCE}), and the lab "
-                             "boots its NUMA kernel (built apart, "
-                             "tools/lab/numa.config)")
+                             f"{qemu.NUMA_REMOTE_DISTANCE}); the lab's "
+                             "kernels support NUMA")
 
 
 def _add_no_deps(parser):
@@ -46,7 +45,7 @@ def _cmd_deps(args):
 
 
 def _cmd_kernel(args):
-    print(kernel.build(args.flavour, jobs=args.jobs, numa=args.numa > 1))
+    print(kernel.build(args.flavour, jobs=args.jobs))
     return 0
 
 
@@ -57,7 +56,7 @@ def _cmd_initramfs(args):
 
 
 def _image_and_initrd(args):
-    image = kernel.build(args.flavour, numa=args.numa > 1)
+    image = kernel.build(args.flavour)
     bazel.build_vm(testrun.VM_BINARIES)
     return image, testrun.build_initramfs(args.flavour)
 

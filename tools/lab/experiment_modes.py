@@ -6,13 +6,9 @@ goes. CFS modes start no agent; ghost modes start `ghost_agent` with
 (`--on_exit` default: the enclave goes with it). `{get_us}` in
 `agent_args` is replaced by the calibrated Get service time in us.
 
-Adding a policy (Shinjuku, once it exists) is one more entry here, e.g.
-
-    Mode("shinjuku", "ghost Shinjuku", "--policy=shinjuku --slice=...",
-         antagonist="enclave, low QoS class (hint region)",
-         antagonist_flags="--enclave=1 --qos=low", ...)
-
-and naming it in an experiment's `modes`.
+Adding a policy is one more entry here (see "shinjuku" below: its agent
+arguments, its workers' and antagonist's flags) and naming it in an
+experiment's `modes`.
 """
 
 import dataclasses
@@ -31,7 +27,9 @@ class Mode:
     antagonist: str = ""
     known_problem: str = ""
     # Enclave CPUs the agent keeps for itself (a centralized agent spins
-    # on one): not there for RocksDB or the antagonist.
+    # on one): not there for RocksDB or the antagonist. A centralized
+    # agent lends its CPU to a waiting thread when every other enclave CPU
+    # is busy, so this is what it keeps at most.
     agent_cpus: int = 0
 
     @property
@@ -53,9 +51,9 @@ MODES = {
         worker_flags="--enclave=1",
         antagonist_flags="--enclave=1",
         antagonist="in the enclave, same FIFO as RocksDB: no QoS classes; "
-                   "each antagonist burst keeps its CPU until the thread "
-                   "sleeps (a thread that never sleeps would keep it "
-                   "forever)"),
+                   "an antagonist burst keeps its CPU until the thread "
+                   "sleeps or, while others wait, for the policy's default "
+                   "slice (4 ms)"),
     "ghost_fifo_slice": Mode(
         "ghost_fifo_slice", "ghost centralized FIFO, slice 2x Get",
         agent_args="--policy=fifo_centralized --slice={slice_us}us",
@@ -71,9 +69,18 @@ MODES = {
         # problems"). Run it with --modes to reproduce.
         known_problem="loses threads preempted inside a system call: "
                       "watchdog and RCU stall (docs/experiments.md)"),
+    "shinjuku": Mode(
+        "shinjuku", "ghost Shinjuku, slice 2x Get",
+        agent_args="--policy=shinjuku --slice={slice_us}us",
+        agent_cpus=1,
+        worker_flags="--enclave=1 --qos=0",
+        antagonist_flags="--enclave=1 --qos=3",
+        antagonist="in the enclave at QoS class 3 (hint region) below "
+                   "RocksDB's class 0: it runs on CPUs no worker wants, and "
+                   "a waking worker takes its CPU at once"),
 }
 
-# The slice of ghost_fifo_slice, in Get service times.
+# The slice of ghost_fifo_slice and shinjuku, in Get service times.
 SLICE_GETS = 2
 
 

@@ -49,10 +49,10 @@ class Run:
 
 def full_plan(experiment):
     if experiment == "rocksdb":
-        return Plan("rocksdb", ["cfs", "ghost_fifo"],
+        return Plan("rocksdb", ["cfs", "ghost_fifo", "shinjuku"],
                     [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
                     repeats=2, warmup_s=1, duration_s=6)
-    return Plan("antagonist", ["cfs", "ghost_fifo"],
+    return Plan("antagonist", ["cfs", "ghost_fifo", "shinjuku"],
                 [0.1, 0.3, 0.5, 0.7], repeats=2, warmup_s=1, duration_s=6)
 
 
@@ -60,11 +60,11 @@ def quick_plan(experiment):
     """A few points of a few seconds: every mode must complete, and below
     saturation complete what was offered."""
     if experiment == "rocksdb":
-        return Plan("rocksdb", ["cfs", "ghost_fifo"],
+        return Plan("rocksdb", ["cfs", "ghost_fifo", "shinjuku"],
                     [0.2, 0.4], repeats=1, warmup_s=0.5, duration_s=2,
                     drain_s=1.5, keys=20000)
     # Only beside the antagonist: RocksDB alone is the rocksdb quick plan's.
-    return Plan("antagonist", ["cfs", "ghost_fifo"], [0.3],
+    return Plan("antagonist", ["cfs", "ghost_fifo", "shinjuku"], [0.3],
                 repeats=1, warmup_s=0.5, duration_s=2, drain_s=1.5,
                 keys=20000, arms=(True,))
 

@@ -5,12 +5,10 @@ Cache layout (under paths.CACHE/kernel):
                        (its version: source_choice.py; the .deb it came
                        from: debs/)
   conflicts/           versions found not to take the series, with why
-  obj-<variant>/       out-of-tree build directory (kept: incremental builds)
-  images/<variant>-<key>/bzImage, config, build.log
+  obj-<flavour>/       out-of-tree build directory (kept: incremental builds)
+  images/<flavour>-<key>/bzImage, config, build.log
                        finished kernels, keyed by a hash of everything that
                        goes into them
-A variant is the flavour, or "<flavour>-numa" for a VM with more than one
-NUMA node (the flavour's options plus tools/lab/numa.config).
 Concurrent invocations serialise on a lock file.
 """
 
@@ -85,34 +83,24 @@ def choose_source_version(series):
     return choice.version
 
 
-NUMA_FRAGMENT = paths.REPO / "tools" / "lab" / "numa.config"
-
-
-def variant(flavour, numa=False):
-    """The name of a kernel build: the flavour, with "-numa" if it has
-    NUMA support."""
-    return f"{flavour}-numa" if numa else flavour
-
-
-def fragments(flavour, numa=False):
+def fragments(flavour):
     names = ["ghost.config"] + (["debug.config"] if flavour == "debug" else [])
-    frags = [paths.PATCH_DIR / n for n in names]
-    return frags + ([NUMA_FRAGMENT] if numa else [])
+    return [paths.PATCH_DIR / n for n in names]
 
 
-def requested_options(flavour, numa=False):
+def requested_options(flavour):
     options = {}
-    for frag in fragments(flavour, numa):
+    for frag in fragments(flavour):
         options.update(kconfig.parse(frag.read_text(), str(frag)))
     return options
 
 
-def build_key(flavour, version, series, numa=False):
+def build_key(flavour, version, series):
     h = hashlib.sha256()
     h.update(f"recipe {RECIPE}\nsource {version}\nflavour {flavour}\n".encode())
     for patch in series:
         h.update(f"patch {patch.name}\n".encode() + patch.text.encode())
-    for frag in fragments(flavour, numa):
+    for frag in fragments(flavour):
         h.update(f"config {frag.name}\n".encode() + frag.read_bytes())
     return h.hexdigest()[:16]
 
@@ -163,13 +151,13 @@ def make_cmd(src, obj, *args):
             "KBUILD_BUILD_USER=ghost", "KBUILD_BUILD_HOST=lab", *args]
 
 
-def _configure(src, obj, flavour, log, series, numa=False):
+def _configure(src, obj, flavour, log, series):
     """Writes obj/.config from tinyconfig + the fragments and checks it.
 
     Redone whenever the fragments or the patches change: a patch can change
     Kconfig (a new option, a new dependency).
     """
-    options = requested_options(flavour, numa)
+    options = requested_options(flavour)
     h = hashlib.sha256(repr(sorted(options.items())).encode())
     for patch in series:
         h.update(patch.text.encode())
@@ -178,7 +166,7 @@ def _configure(src, obj, flavour, log, series, numa=False):
     if (obj / ".config").exists() and stamp.exists() and \
             stamp.read_text() == digest:
         return
-    step(f"kernel: configuring the {variant(flavour, numa)} kernel")
+    step(f"kernel: configuring the {flavour} kernel")
     env = paths.system_env()
     for cmd in (make_cmd(src, obj, "tinyconfig"),
                 [str(src / "scripts" / "config"), "--file",
@@ -209,15 +197,15 @@ def build_status(counter):
     return status
 
 
-def build(flavour="default", *, jobs=None, numa=False):
-    """Returns the path of a bzImage built from the current series; with
-    `numa`, one that supports NUMA (for a VM with several nodes)."""
+def build(flavour="default", *, jobs=None):
+    """Returns the path of a bzImage built from the current series (with
+    NUMA support: the same kernel boots VMs of one node or several)."""
     if flavour not in FLAVOURS:
         raise LabError(f"unknown flavour {flavour!r}; use one of {FLAVOURS}")
     series = patches.read_series(paths.PATCH_DIR)
     version = choose_source_version(series)
-    key = build_key(flavour, version, series, numa)
-    name = variant(flavour, numa)
+    key = build_key(flavour, version, series)
+    name = flavour
     image = image_dir(name, key)
     if (image / "bzImage").exists():
         say(f"kernel: {name} kernel {key} is cached ({image})")
@@ -234,7 +222,7 @@ def build(flavour="default", *, jobs=None, numa=False):
         step(f"kernel: applying {len(series)} patches from kernel-patches/")
         patches.sync(src, series, source_label=f"{SOURCE_PACKAGE} {version}")
         done()
-        _configure(src, obj, flavour, log, series, numa)
+        _configure(src, obj, flavour, log, series)
 
         jobs = jobs or os.cpu_count()
         step(f"kernel: building bzImage ({name}, -j{jobs}); full log: {log}")
@@ -263,7 +251,7 @@ def build(flavour="default", *, jobs=None, numa=False):
 def _prune_images(name, keep, count=4):
     """Keeps the newest `count` images of a variant."""
     images = sorted((p for p in (kernel_cache() / "images").glob(f"{name}-*")
-                     if p.name.count("-numa-") == name.count("-numa")),
+                     if "-numa-" not in p.name),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     for old in images[count:]:
         if old != keep:

@@ -73,10 +73,20 @@ def numa_args(nodes, smp, memory):
     return args
 
 
+def smp_arg(smp, nodes):
+    """QEMU's -smp value: with several NUMA nodes, one socket per node, so
+    that no cache is shared across nodes (the kernel warns at boot, in
+    topology_sane(), when CPUs of one socket sit on two nodes)."""
+    if nodes <= 1:
+        return str(smp)
+    return f"{smp},sockets={nodes},cores={smp // nodes},threads=1"
+
+
 def qemu_command(kernel, initramfs, share, *, smp, memory, append="",
                  numa=1):
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", "max",
-           "-smp", str(smp), "-m", memory, *numa_args(numa, smp, memory),
+           "-smp", smp_arg(smp, numa), "-m", memory,
+           *numa_args(numa, smp, memory),
            "-no-reboot", "-nic", "none",
            "-kernel", str(kernel), "-initrd", str(initramfs),
            "-virtfs", f"local,path={share},mount_tag=ghostlab,"

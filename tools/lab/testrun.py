@@ -60,19 +60,15 @@ def _run_tiers(tally, args):
 
     bazel.build_vm(VM_BINARIES)
     initrd = build_initramfs(args.flavour)
-    # The NUMA cases need their own kernel build (tools/lab/numa.config):
-    # they run when a filter names them (`--filter 'Numa*'`) or with
-    # `--numa 2`, not in the default run, to keep its time to one kernel.
-    numa_apart = (args.numa < 2 and args.filter is not None
-                  and vmtests.wants_numa_boot(args.filter))
-    if args.numa > 1:
-        image = kernel.build(args.flavour, numa=True)
+    # The NUMA cases need a VM of two nodes: a boot of their own, unless
+    # the whole run boots with `--numa 2`.
+    numa_apart = args.numa < 2 and vmtests.wants_numa_boot(args.filter)
     if not (numa_apart and vmtests.only_numa_cases(args.filter)):
         _vm_abi_tests(tally, image, initrd, args,
                       args.filter if args.numa > 1
                       else vmtests.without_numa_cases(args.filter))
     if numa_apart:
-        _vm_numa_tests(tally, initrd, args)
+        _vm_numa_tests(tally, image, initrd, args)
     if not args.filter and not args.no_experiments:
         from lab import experiment  # it imports this module
         step("experiments --quick: RocksDB and the antagonist, CFS and ghost")
@@ -87,9 +83,8 @@ NUMA_SMP = 6
 NUMA_NODES = 2
 
 
-def _vm_numa_tests(tally, initrd, args):
-    image = kernel.build(args.flavour, numa=True)
-    step(f"VM tests on NUMA: the {args.flavour} NUMA kernel with -smp "
+def _vm_numa_tests(tally, image, initrd, args):
+    step(f"VM tests on NUMA: the {args.flavour} kernel with -smp "
          f"{NUMA_SMP} --numa {NUMA_NODES}, the {vmtests.NUMA_CASES} cases")
     _boot_vm_tests(tally, "vm-numa", image, initrd, args,
                    vmtests.numa_filter(args.filter), smp=NUMA_SMP,

@@ -15,8 +15,11 @@
 
 #include <linux/types.h>
 
-/* The ABI version this header describes. */
-#define GHOST_ABI_VERSION	2
+/*
+ * The ABI version this header describes. 2 added the CPU messages; 3 gives
+ * each latch one fate (see GHOST_COMMIT_F_SYNC_GROUP).
+ */
+#define GHOST_ABI_VERSION	3
 
 /*
  * The scheduling policy of ghost threads. A thread enters ghost only by
@@ -329,7 +332,11 @@ struct ghost_agent_attach_args {
  * READY are left alone. The CPUs that latched something are rescheduled
  * in one round of IPIs after all commits. With GHOST_COMMIT_F_SYNC_GROUP
  * the commit is all-or-nothing: if any slot is not READY or fails, no
- * CPU latches anything, and the others get GHOST_TXN_POISONED.
+ * CPU latches anything, and the others get GHOST_TXN_POISONED. A member
+ * whose latch is lost before the group is decided (its thread moved,
+ * blocked, left, or was named again for another CPU) gets no PREEMPTED:
+ * its result is its one fate, POISONED if the group fails and
+ * GHOST_TXN_TARGET_STALE if it succeeds.
  * With GHOST_COMMIT_F_BLOCK the calling agent then blocks as
  * GHOST_OP_AGENT_BLOCK does with @agent_barrier, letting its own CPU run
  * what it latched. Returns the number of transactions that completed.

@@ -1,43 +1,24 @@
 #include "schedulers/fifo/centralized/centralized_fifo_scheduler.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
 #include "schedulers/fifo/centralized/idle_cpu_choice.h"
 
 namespace ghost::fifo {
 
-namespace {
-
-int64_t MonotonicNs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
-
-}  // namespace
-
 CentralizedFifoScheduler::CentralizedFifoScheduler(KernelInterface& kernel,
                                                    std::vector<int> cpus,
                                                    Options options)
-    : PolicyFor<FifoTask>(kernel, FifoTask::Blank(cpus), cpus),
-      options_(std::move(options)),
-      slices_(options_.slice),
-      batch_(kernel, static_cast<int>(cpus.size())),
-      pending_(cpus.size(), nullptr),
-      global_(cpus.front()) {
-  if (!options_.clock) options_.clock = MonotonicNs;
+    : CentralizedPolicy<FifoTask>(kernel, cpus, FifoTask::Blank(cpus),
+                                  {.slice = options.slice,
+                                   .idle_spin = options.idle_spin,
+                                   .lend_delay = options.lend_delay,
+                                   .topology = options.topology,
+                                   .queue_size = options.queue_size,
+                                   .clock = std::move(options.clock)}) {
   free_.reserve(cpus.size());
-  const int max = *std::max_element(cpus.begin(), cpus.end());
-  index_.assign(max + 1, -1);
-  for (size_t i = 0; i < cpus.size(); ++i) {
-    index_[cpus[i]] = i;
-    cpus_.push_back(Cpu{.cpu = cpus[i]});
-  }
 }
 
 absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
@@ -52,49 +33,10 @@ absl::StatusOr<std::unique_ptr<Policy>> CentralizedFifoScheduler::Make(
                                                     std::move(options));
 }
 
-absl::Status CentralizedFifoScheduler::Init() {
-  absl::StatusOr<Channel*> ch =
-      kernel().CreateChannel(options_.queue_size, /*make_default=*/true);
-  if (!ch.ok()) return ch.status();
-  channel_ = *ch;
-  const int wake[] = {global_cpu()};
-  if (absl::Status s = kernel().SetChannelWakeup(*channel_, wake); !s.ok()) {
-    return s;
-  }
-  if (!slices_.enabled()) return absl::OkStatus();
-  // Ticks: the global CPU's come to the global agent (they time its
-  // slices while it lends its CPU). A CPU without a queue of its own
-  // sends no CPU messages; one that was global and is not any more sends
-  // them to a queue nobody waits for (RouteTicks).
-  ch = kernel().CreateChannel(64, /*make_default=*/false);
-  if (!ch.ok()) return ch.status();
-  cpu_sink_ = *ch;
-  if (const int err = kernel().SetCpuChannel(global_cpu(), *channel_)) {
-    return absl::ErrnoToStatus(
-        err, absl::StrCat("CPU messages of CPU ", global_cpu(), " to a queue"));
-  }
-  return kernel().EnableTicks();
-}
-
-void CentralizedFifoScheduler::AllAttached() {
-  Discover(global_cpu(), *channel_);
-}
-
-uint64_t CentralizedFifoScheduler::current_on(int cpu) const {
-  const int i = cpu < static_cast<int>(index_.size()) ? index_[cpu] : -1;
-  return i >= 0 && cpus_[i].current != nullptr ? cpus_[i].current->gtid : 0;
-}
-
 void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   if (t.queued()) return;
-  t.queued_ns = options_.clock();
+  t.queued_ns = Now();
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
-}
-
-void CentralizedFifoScheduler::LeaveCpus(FifoTask& t) {
-  for (Cpu& c : cpus_) {
-    if (c.current == &t) c.current = nullptr;
-  }
 }
 
 void CentralizedFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&, int) {
@@ -107,12 +49,12 @@ void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
 
 void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
-  slices_.End(t);
+  slices().End(t);
 }
 
 void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
   LeaveCpus(t);
-  slices_.End(t);
+  slices().End(t);
   Enqueue(t, false);
 }
 
@@ -121,9 +63,8 @@ void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
   LeaveCpus(t);
   // A thread that had its slice (we took the CPU for the next one) waits
   // its turn; one a higher class took the CPU from resumes first.
-  if (slices_.Over(t, options_.clock())) {
-    slices_.End(t);
-    ++slices_ended_;
+  if (slices().Over(t, Now())) {
+    EndSlice(t);
     Enqueue(t, /*front=*/false);
     return;
   }
@@ -132,19 +73,18 @@ void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
 
 void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
   LeaveCpus(t);
-  slices_.End(t);
+  TakeSlicedOut(t);
+  slices().End(t);
   rq_.Remove(&t);
 }
 
 void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
-  slices_.End(t);
-  bool latched_here = false;
-  for (const Cpu& c : cpus_) latched_here |= c.current == &t;
+  slices().End(t);
   // "On a CPU" where we did not latch it: queue it anyway. If it really
   // runs elsewhere the commit fails TARGET_ONCPU and its leaving will tell
   // us; if the word was behind, the commit runs it.
   if (t.state == TaskState::kRunnable ||
-      (t.state == TaskState::kRunning && !latched_here)) {
+      (t.state == TaskState::kRunning && !LatchedAnywhere(t))) {
     LeaveCpus(t);
     Enqueue(t, false);
   } else {
@@ -158,144 +98,29 @@ void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
   t.not_allowed.Clear();
 }
 
-// A higher class took `cpu`. The global CPU's own CPU_BUSY moves no role:
-// it comes when that task got the CPU while the agent slept or lent it,
-// and the agent, woken, outranks the task (then CPU_WANTED moves it).
-void CentralizedFifoScheduler::CpuBusy(const ghost_msg& msg, int) {
-  const int cpu = msg.cpu;
-  if (Cpu* c = CpuOf(cpu)) c->available = false;
-}
-
-void CentralizedFifoScheduler::CpuAvailable(const ghost_msg& msg, int) {
-  if (Cpu* c = CpuOf(msg.cpu)) c->available = true;
-}
-
-bool CentralizedFifoScheduler::CpuWanted(const Cpu& self) {
-#ifdef GHOST_SW_F_CPU_WANTED
-  return AgentWord(self.cpu).flags & GHOST_SW_F_CPU_WANTED;
-#else
-  (void)self;
-  return false;  // ABI 1 does not say; the role stays
-#endif
-}
-
-int CentralizedFifoScheduler::HandOffGlobalRole() {
-  const int from = global_cpu();
-  std::vector<int> others;  // set-up sized: a rare, slow path
-  for (const Cpu& c : cpus_) {
-    if (c.cpu != from && c.available) others.push_back(c.cpu);
-  }
-  int to = -1;
-  if (options_.topology != nullptr) {
-    to = options_.topology->Closest(from, others);
-  } else if (!others.empty()) {
-    to = others.front();
-  }
-  if (to < 0) return -1;
-  RouteTicks(from, to);
-  const int wake[] = {to};
-  (void)kernel().SetChannelWakeup(*channel_, wake);
-  // The new global agent reads our state after this (acquire/release).
-  global_.store(to, std::memory_order_release);
-  (void)kernel().PingAgent(to);
-  return to;
-}
-
-void CentralizedFifoScheduler::Round(int cpu) {
-  Cpu& self = *CpuOf(cpu);
-  const uint32_t barrier = AgentBarrier(cpu);
-  if (cpu != global_cpu()) {
-    // Not the global agent: sleep until pinged (the role may come here).
-    (void)kernel().BlockAgent(barrier);
-    return;
-  }
-  ghost_msg msg;
-  bool work = false;
-  // Ticks of former global CPUs: not needed.
-  while (cpu_sink_ != nullptr && cpu_sink_->Pop(&msg)) {
-  }
-  // The queue has one reader: once the role moved (a callback handed it
-  // off), the next message is the new global agent's.
-  while (cpu == global_cpu() && channel_->Pop(&msg)) {
-    Dispatch(msg, cpu);
-    work = true;
-  }
-  if (cpu != global_cpu()) return;
-  if (channel_->TakeOverflow()) Resync(-1, /*adopt_unknown=*/true, nullptr);
-  if (CpuWanted(self)) {
-    HandOffGlobalRole();
-    return;
-  }
-  const int64_t now = options_.clock();
-  if (Schedule(now)) work = true;
-  // Every other CPU is busy and threads still wait: run one here too.
-  if (LendGlobalCpu(self, barrier, now)) return;
-  if (work) {
-    last_work_ns_ = now;
-  } else if (MaySleep() && now - last_work_ns_ >
-                               absl::ToInt64Nanoseconds(options_.idle_spin)) {
-    // Idle for a while: sleep until a message (the queue wakes us).
-    (void)kernel().BlockAgent(barrier);
-  }
-}
-
-// Fills every free CPU from the queue in one commit. Returns whether it
-// committed anything.
-bool CentralizedFifoScheduler::Schedule(int64_t now) {
+// Fills every free CPU (and every CPU whose thread had its slice) from the
+// queue: the oldest thread first, each on the free CPU nearest where it
+// last ran.
+void CentralizedFifoScheduler::Decide(int64_t now) {
+  if (rq_.empty()) return;
   const int global = global_cpu();
-  batch_.Clear();
-  if (rq_.empty()) return false;
   free_.clear();
-  for (Cpu& c : cpus_) {
+  for (Cpu& c : cpus()) {
     if (c.cpu == global || !c.available) continue;
     if (c.current != nullptr && !SliceEnds(c, now)) continue;
     free_.push_back(c.cpu);
   }
-  // Oldest thread first, each on the free CPU nearest where it last ran.
   while (!free_.empty()) {
     int cpu = -1;
     FifoTask* t = rq_.PopFirst([&](FifoTask* t) {
-      cpu = ChooseIdleCpu(free_, t->cpu, options_.topology,
+      cpu = ChooseIdleCpu(free_, t->cpu, options().topology,
                           [t](int c) { return t->AllowedOn(c); });
       return cpu >= 0;
     });
     if (t == nullptr) break;
     free_.erase(std::find(free_.begin(), free_.end(), cpu));
-    pending_[batch_.size()] = t;
-    batch_.Add({.cpu = cpu, .gtid = t->gtid, .task_barrier = t->seq});
+    Place(*CpuOf(cpu), t);
   }
-  if (batch_.empty()) return false;
-  txns_.calls.fetch_add(1, std::memory_order_relaxed);
-  (void)batch_.Commit();
-  for (int i = 0; i < batch_.size(); ++i) {
-    FifoTask& t = *pending_[i];
-    const int cpu = batch_.request(i).cpu;
-    const int32_t result = batch_.result(i);
-    txns_.Count(result);
-    if (result == GHOST_TXN_COMPLETE) {
-      LeaveCpus(t);
-      Cpu& c = *CpuOf(cpu);
-      // The thread it displaced (it had its slice) gets PREEMPTED, and
-      // goes to the back then (TaskPreempted).
-      c.current = &t;
-      t.state = TaskState::kRunning;
-      t.cpu = cpu;
-      t.run_start_ns = now;
-      slices_.Begin(t, now);
-      continue;
-    }
-    switch (OnCommitFailed(t, cpu, result)) {
-      case Retry::kFront:
-        Enqueue(t, true);
-        break;
-      case Retry::kBack:
-        Enqueue(t, false);
-        break;
-      case Retry::kDrop:
-        break;
-    }
-  }
-  return true;
 }
 
 }  // namespace ghost::fifo

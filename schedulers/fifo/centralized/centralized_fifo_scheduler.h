@@ -1,24 +1,14 @@
 // CentralizedFifoScheduler: one global agent, on one enclave CPU, keeps a
 // single FIFO of runnable threads and places them on every other enclave
-// CPU, committing all of a round's decisions in one GHOST_OP_COMMIT (one
-// round of IPIs however many CPUs it fills).
-//
-// The global agent spins while there is work and blocks in the kernel
-// after `idle_spin` without any (the queue wakes it). The other CPUs have
-// agents too, asleep: when a higher class wants the global agent's CPU
-// (ABI 2: GHOST_SW_F_CPU_WANTED) the role moves to the nearest
-// of them — an SMT sibling, else a CPU on the same L3, else on the same
-// node — and the old CPU becomes one the agent schedules.
+// CPU, committing all of a round's decisions in one GHOST_OP_COMMIT
+// (schedulers/common/centralized_policy.h: the global role and its
+// hand-off, the batched commit, time slices, lending the global CPU).
 //
 // A thread that has run for its `slice` while others wait is preempted
-// (latching the next one takes its CPU; it goes to the back). The global
-// agent times slices with its own clock, so it never sleeps while threads
-// wait: it spins, or, when every other CPU is busy and threads still
-// wait, it lends its own CPU to the head of the queue (a commit to itself
-// that blocks) and is woken by its CPU's ticks (deliver_ticks: CPU_TICK on
-// its queue, every tick while that thread runs), by any message, or by
-// the thread leaving. So all the enclave's CPUs run threads when there
-// are enough of them, and the slices are checked at every tick.
+// (latching the next one takes its CPU; its PREEMPTED sends it to the
+// back). When every other CPU is busy and threads still wait, the global
+// agent lends its own CPU to the head of the queue, so all the enclave's
+// CPUs run threads when there are enough of them.
 //
 // Each thread, oldest first, goes to the free CPU nearest the one it last
 // ran on: the same NUMA node if one is free there (idle_cpu_choice.h).
@@ -29,29 +19,24 @@
 #ifndef GHOST_SCHEDULERS_FIFO_CENTRALIZED_CENTRALIZED_FIFO_SCHEDULER_H_
 #define GHOST_SCHEDULERS_FIFO_CENTRALIZED_CENTRALIZED_FIFO_SCHEDULER_H_
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
 
-#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "lib/agent/agent_group.h"
-#include "lib/agent/channel.h"
 #include "lib/agent/kernel_interface.h"
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
-#include "lib/agent/scheduler.h"
-#include "lib/agent/txn.h"
 #include "lib/util/topology.h"
-#include "schedulers/fifo/common/commit_outcome.h"
+#include "schedulers/common/centralized_policy.h"
 #include "schedulers/fifo/common/fifo_task.h"
 #include "schedulers/fifo/common/time_slice.h"
 
 namespace ghost::fifo {
 
-class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
+class CentralizedFifoScheduler final : public CentralizedPolicy<FifoTask> {
  public:
   struct Options {
     // How long a thread runs while others wait (zero: until it blocks).
@@ -77,25 +62,7 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   static absl::StatusOr<std::unique_ptr<Policy>> Make(KernelInterface& kernel,
                                                       const PolicyArgs& args);
 
-  // Policy: creates the enclave's default queue, waking the global CPU.
-  absl::Status Init() override;
-
-  // AgentLoop.
-  void AllAttached() override;
-  void Round(int cpu) override;
-
-  // Moves the global role to the CPU nearest the current one, and wakes
-  // its agent. Returns the new global CPU (-1 if there is no other).
-  int HandOffGlobalRole();
-
-  int global_cpu() const { return global_.load(std::memory_order_acquire); }
   size_t queued() const { return rq_.size(); }
-  // The thread latched on `cpu` as the agent knows it (0: none).
-  uint64_t current_on(int cpu) const;
-  // Threads sent to the back because their slice was over.
-  uint64_t slices_ended() const { return slices_ended_; }
-  // Times the global agent ran a thread on its own CPU.
-  uint64_t lent() const { return lent_; }
 
  protected:
   void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
@@ -107,48 +74,22 @@ class CentralizedFifoScheduler final : public PolicyFor<FifoTask> {
   void TaskDiscovered(FifoTask& t, TaskState before, int agent_cpu) override;
   void TaskAffinityChanged(FifoTask& t, const ghost_msg& msg,
                            int agent_cpu) override;
-  void CpuBusy(const ghost_msg& msg, int agent_cpu) override;
-  void CpuAvailable(const ghost_msg& msg, int agent_cpu) override;
+
+  // CentralizedPolicy.
+  void Decide(int64_t now) override;
+  void Requeue(FifoTask& t, bool front) override { Enqueue(t, front); }
+  const FifoTask* Head() const override {
+    return rq_.empty() ? nullptr : rq_.front();
+  }
+  FifoTask* PopFor(int cpu) override {
+    return rq_.PopFirst([cpu](FifoTask* t) { return t->AllowedOn(cpu); });
+  }
 
  private:
-  struct Cpu {
-    int cpu = -1;
-    FifoTask* current = nullptr;
-    bool available = true;  // false while a higher class holds it
-  };
-
-  Cpu* CpuOf(int cpu) {
-    return cpu >= 0 && cpu < static_cast<int>(index_.size()) && index_[cpu] >= 0
-               ? &cpus_[index_[cpu]]
-               : nullptr;
-  }
   void Enqueue(FifoTask& t, bool front);
-  void LeaveCpus(FifoTask& t);
-  void GlobalRound(Cpu& self);
-  bool Schedule(int64_t now);
-  // Slices (centralized_slicing.cc).
-  bool SliceEnds(const Cpu& c, int64_t now);
-  bool MaySleep() const;
-  bool LendGlobalCpu(Cpu& self, uint32_t barrier, int64_t now);
-  void RouteTicks(int from, int to);
-  bool CpuWanted(const Cpu& self);
 
-  std::vector<Cpu> cpus_;
-  std::vector<int> index_;
-  Options options_;
-  TimeSlice slices_;
-  uint64_t slices_ended_ = 0;
-  uint64_t lent_ = 0;
-  Channel* channel_ = nullptr;
-  // CPU messages of the CPUs that are not the global one: none of them
-  // wakes anybody (only the global CPU's ticks are needed).
-  Channel* cpu_sink_ = nullptr;
   RunQueue<FifoTask> rq_;
-  TxnBatch batch_;
-  std::vector<FifoTask*> pending_;  // by batch position
-  std::vector<int> free_;           // CPUs a round can fill (sized once)
-  std::atomic<int> global_;
-  int64_t last_work_ns_ = 0;
+  std::vector<int> free_;  // CPUs a round can fill (sized once)
 };
 
 }  // namespace ghost::fifo

@@ -48,7 +48,7 @@ void ExpectCtlStillWorks() {
   EXPECT_NE(access(EnclaveDir(id).c_str(), F_OK), 0);
   absl::StatusOr<std::string> version = ReadGhostfsFile(kMount + "/version");
   ASSERT_TRUE(version.ok());
-  EXPECT_EQ(*version, "2\n");
+  EXPECT_EQ(*version, absl::StrCat(GHOST_ABI_VERSION, "\n"));
 }
 
 // A real agent still runs a thread to completion on a fuzzed kernel.

@@ -228,8 +228,9 @@ void SurfaceFuzzer::Read() {
 // What a file shows must make sense whatever was written before.
 void SurfaceFuzzer::CheckContents(const std::string& path, const std::string& text) {
   std::vector<int> cpus;
-  if (absl::EndsWith(path, "/version") && text != "2\n") {
-    w_.ledger.Problem("read", "version is not \"2\\n\"", text);
+  if (absl::EndsWith(path, "/version") &&
+      text != absl::StrCat(GHOST_ABI_VERSION, "\n")) {
+    w_.ledger.Problem("read", "version is not this header's GHOST_ABI_VERSION", text);
   } else if (absl::EndsWith(path, "/cpulist")) {
     const bool ok = ParseCpuList(text, &cpus);
     for (int cpu : cpus) {

@@ -71,7 +71,7 @@ class GuestScriptTest(unittest.TestCase):
 
     def test_cfs_runs_start_no_agent_and_renice_the_workers(self):
         script = self._script("rocksdb")
-        cfs_run = script[script.index("run 1/4"):script.index("run 2/4")]
+        cfs_run = script[script.index("run 1/6"):script.index("run 2/6")]
         self.assertIn("if true; then", cfs_run)
         self.assertIn("--worker_nice=-20", cfs_run)
         self.assertNotIn("--enclave", cfs_run)
@@ -91,8 +91,14 @@ class GuestScriptTest(unittest.TestCase):
 class ModesTest(unittest.TestCase):
 
     def test_an_unknown_mode_is_named(self):
-        with self.assertRaisesRegex(ValueError, "shinjuku"):
-            experiment_modes.modes(["cfs", "shinjuku"])
+        with self.assertRaisesRegex(ValueError, "lottery"):
+            experiment_modes.modes(["cfs", "lottery"])
+
+    def test_shinjuku_puts_the_antagonist_below_rocksdb(self):
+        m = experiment_modes.MODES["shinjuku"]
+        self.assertIn("--policy=shinjuku", m.agent_args)
+        self.assertIn("--qos=0", m.worker_flags)
+        self.assertIn("--qos=3", m.antagonist_flags)
 
     def test_cfs_has_no_agent_and_ghost_modes_do(self):
         self.assertFalse(experiment_modes.MODES["cfs"].ghost)

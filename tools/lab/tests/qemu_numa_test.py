@@ -33,6 +33,16 @@ class NumaArgsTest(unittest.TestCase):
                                 memory="2G", numa=2)
         self.assertIn("node,nodeid=1,cpus=2-3,memdev=mem1", cmd)
 
+    def test_each_node_is_a_socket_of_its_own(self):
+        # One socket across two nodes makes the kernel warn at boot.
+        cmd = qemu.qemu_command("bzImage", "initrd", "share", smp=6,
+                                memory="2G", numa=2)
+        self.assertEqual(cmd[cmd.index("-smp") + 1],
+                         "6,sockets=2,cores=3,threads=1")
+        one = qemu.qemu_command("bzImage", "initrd", "share", smp=4,
+                                memory="2G")
+        self.assertEqual(one[one.index("-smp") + 1], "4")
+
 
 if __name__ == "__main__":
     unittest.main()
