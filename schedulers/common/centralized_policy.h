@@ -46,6 +46,7 @@
 #ifndef GHOST_SCHEDULERS_COMMON_CENTRALIZED_POLICY_H_
 #define GHOST_SCHEDULERS_COMMON_CENTRALIZED_POLICY_H_
 
+#include <errno.h>
 #include <time.h>
 
 #include <algorithm>
@@ -392,25 +393,24 @@ class CentralizedPolicy : public PolicyFor<T> {
   // GHOST_COMMIT_F_BLOCK). It wakes at the next tick of its CPU, at any
   // message, or when the thread leaves the CPU; waking, it takes the CPU
   // back (the thread is PREEMPTED and resumes its turn, here or
-  // elsewhere, in the next rounds). Returns whether it lent the CPU (and
-  // has been woken since).
+  // elsewhere, in the next rounds). Returns whether it blocked (and has
+  // been woken since).
+  //
+  // A thread latched on the global CPU (`self.current`) while its agent
+  // runs a round has not run since: the agent's block was refused (a
+  // message came between the commit and the block), or the role came to a
+  // CPU where the thread was latched. It runs only once the agent blocks,
+  // and it is neither queued nor running, so an agent that spun on would
+  // leave it for the enclave's watchdog: unless another thread takes the
+  // CPU from it now, the agent blocks.
   bool LendGlobalCpu(Cpu& self, uint32_t barrier, int64_t now) {
-    if (cpu_sink_ == nullptr || !self.available) return false;
-    const T* head = Head();
-    if (head == nullptr) return false;
-    // The thread lent last time still holds the CPU (the agent was woken
-    // without taking it from the thread, or it has not started): it keeps
-    // its turn until its slice ends (KeepsLentCpu).
-    if (self.current != nullptr && KeepsLentCpu(self, now)) {
-      (void)this->kernel().BlockAgent(barrier);  // ESTALE: look again
-      return true;
-    }
-    if (options_.lend_delay == absl::InfiniteDuration() ||
-        now - head->queued_ns < absl::ToInt64Nanoseconds(options_.lend_delay)) {
-      return false;
-    }
-    T* t = PopFor(self.cpu);
-    if (t == nullptr) return false;
+    const bool holds = self.current != nullptr;
+    // What this round's commits displaced has its PREEMPTED queued: read
+    // first, so a lend to one of them is not refused as stale.
+    if (holds && !ReadOwnQueue(self)) return true;
+    if (holds && !GivesLentCpuUp(self, now)) return BlockForLatch(self);
+    T* t = LendCandidate(self, now);
+    if (t == nullptr) return holds ? BlockForLatch(self) : false;
     const RunRequest req = {.cpu = self.cpu,
                             .gtid = t->gtid,
                             .task_barrier = t->seq,
@@ -428,8 +428,57 @@ class CentralizedPolicy : public PolicyFor<T> {
       return true;
     }
     Failed(*t, self.cpu, result);
-    return false;
+    return holds ? BlockForLatch(self) : false;
   }
+
+  // Whether a thread waits that should take the global CPU from the one
+  // latched there (by default: once that one's slice is over).
+  bool GivesLentCpuUp(Cpu& self, int64_t now) {
+    return cpu_sink_ != nullptr && self.available && Head() != nullptr &&
+           !KeepsLentCpu(self, now);
+  }
+
+  // The first waiting thread to lend the global CPU to, taken off its
+  // queue (nullptr: none, or not yet).
+  T* LendCandidate(Cpu& self, int64_t now) {
+    if (cpu_sink_ == nullptr || !self.available) return nullptr;
+    const T* head = Head();
+    if (head == nullptr || options_.lend_delay == absl::InfiniteDuration() ||
+        now - head->queued_ns < absl::ToInt64Nanoseconds(options_.lend_delay)) {
+      return nullptr;
+    }
+    return PopFor(self.cpu);
+  }
+
+  // Blocks so the thread latched on the global CPU runs. A block is
+  // refused (ESTALE) while messages are unread, and this round's own
+  // commits queued some (the PREEMPTED of the threads they displaced): a
+  // round that only tried once would try again after another round of
+  // commits, and so on, while the thread never ran (seen with 1000 threads).
+  // So it reads what came, without deciding anything new, and tries again:
+  // a few times, so that a stream of messages cannot keep it here.
+  bool BlockForLatch(Cpu& self) {
+    for (int attempt = 0; attempt < kBlockAttempts; ++attempt) {
+      const uint32_t barrier = this->AgentBarrier(self.cpu);
+      if (!ReadOwnQueue(self)) return true;
+      if (this->kernel().BlockAgent(barrier) != ESTALE) return true;
+    }
+    return true;
+  }
+
+  // Handles the messages queued for the global agent, deciding nothing.
+  // Whether the global CPU still holds a latch for its agent to block for
+  // (false: the role moved, or the thread left, e.g. it died: a round
+  // decides).
+  bool ReadOwnQueue(Cpu& self) {
+    ghost_msg msg;
+    while (self.cpu == global_cpu() && channel_->Pop(&msg)) {
+      this->Dispatch(msg, self.cpu);
+    }
+    return self.cpu == global_cpu() && self.current != nullptr;
+  }
+
+  static constexpr int kBlockAttempts = 4;
 
   // The global role moves from `from` to `to`: so do the ticks that time
   // the slices while it lends its CPU. `from` is then an ordinary CPU

@@ -290,6 +290,7 @@ void ShinjukuScheduler::PreemptForWaiters(int64_t now) {
     int victim = -1;
     uint32_t victim_qos = 0;
     bool victim_expired = false;
+    int64_t victim_turn = 0;
     for (size_t i = 0; i < all.size(); ++i) {
       const Cpu& c = all[i];
       if (placed_cpu_[i] || c.cpu == global || !c.available ||
@@ -301,11 +302,16 @@ void ShinjukuScheduler::PreemptForWaiters(int64_t now) {
       // Only a thread the kernel says is on the CPU (SliceEnds).
       const bool expired = SliceEnds(c, now);
       if (!(qos > best || (qos == best && expired))) continue;
+      // Of equals, the longest turn: not the first CPU in order, which
+      // would let the thread on the last CPU keep it for ever.
+      const int64_t turn = c.current->turn_start_ns;
       if (victim < 0 || qos > victim_qos ||
-          (qos == victim_qos && expired && !victim_expired)) {
+          (qos == victim_qos && expired &&
+           (!victim_expired || turn < victim_turn))) {
         victim = static_cast<int>(i);
         victim_qos = qos;
         victim_expired = expired;
+        victim_turn = turn;
       }
     }
     if (victim < 0) return;

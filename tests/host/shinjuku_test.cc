@@ -556,5 +556,30 @@ TEST_F(ShinjukuLendingTest, ALentThreadPastItsSliceMakesWayAndGoesBack) {
   for (uint64_t g : t) EXPECT_TRUE(ran.count(g)) << g << " never ran";
 }
 
+// The global agent lent its CPU and asked to block, but a message came
+// first: the kernel refuses the block (ESTALE), and the lent thread stays
+// latched there, not run, for as long as the agent keeps its CPU. With
+// nothing else waiting the agent must still block, or that thread, neither
+// queued nor running, waits for the enclave's watchdog (seen in the VM with
+// 1000 threads).
+TEST_F(ShinjukuLendingTest, ALentThreadStillLatchedRunsOnceNothingElseWaits) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 4; ++i) t.push_back(kernel_.Spawn());
+  // t[0] blocks between the lend's latch and the agent's block.
+  kernel_.set_before_block(
+      [](FakeKernel& k, void* arg) { k.Block(*static_cast<uint64_t*>(arg)); },
+      &t[0]);
+  GlobalRound();
+  kernel_.set_before_block(nullptr, nullptr);
+  ASSERT_EQ(kernel_.held_gtid(0), t[3]) << "the block was refused";
+  for (int i = 0; i < 5 && kernel_.running_gtid(0) != t[3]; ++i) {
+    fake_now += kMs / 10;
+    GlobalRound();
+  }
+  EXPECT_EQ(kernel_.running_gtid(0), t[3])
+      << "nothing else waits, yet the agent kept its CPU from the thread "
+         "it lent it";
+}
+
 }  // namespace
 }  // namespace ghost::shinjuku

@@ -294,14 +294,6 @@ TEST_P(AgentFifoTest, AHundredThreadsFinish) {
 // The bound only catches a hang: this takes 20-50 s under TCG with KASAN,
 // more when other VMs share the host's two cores.
 TEST_P(AgentFifoTest, AThousandThreadsFinish) {
-  // A known defect, not a pass: shinjuku took 76 s here where both FIFO
-  // modes take 6 s, and in one run of two left a queued thread unrun for
-  // 11 s until the watchdog ended the enclave (docs/shinjuku.md, "Known
-  // defects"). Skipped, and said so, until it is fixed.
-  if (policy()) {
-    GTEST_SKIP() << "shinjuku with 1000 threads: known defect (slow, and "
-                    "once a thread left queued until the watchdog)";
-  }
   RunThreads(1000, 1, absl::Seconds(120));
 }
 

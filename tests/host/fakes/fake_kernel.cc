@@ -118,7 +118,9 @@ void FakeKernel::Deliver(int qi, const ghost_msg& msg) {
     ring[hdr->head & (hdr->nelems - 1)] = msg;
     hdr->head++;
   }
-  for (int c : q.wake) BumpAgent(c);
+  for (int c : q.wake) {
+    if (c != quiet_cpu_) BumpAgent(c);
+  }
 }
 
 void FakeKernel::Produce(uint64_t gtid, uint16_t type, uint16_t flags,
@@ -238,6 +240,7 @@ void FakeKernel::Exit(uint64_t gtid) {
   const int cpu = t.cpu;
   LeaveCpu(t, gtid, GHOST_RUN_F_WAKE_ON_BLOCK);
   t.state = ThreadState::kGone;
+  ForgetHeld(gtid);
   --live_;
   Produce(gtid, GHOST_MSG_DEAD, 0, cpu);
 }
@@ -312,14 +315,21 @@ int32_t FakeKernel::Check(int cpu, const ghost_txn& txn) {
 }
 
 void FakeKernel::Latch(int cpu, uint64_t gtid) {
+  // A latch that never ran is replaced without a message (docs/abi.md).
+  held_[cpu] = 0;
+  ForgetHeld(gtid);
   const uint64_t prev = running_[cpu];
   if (prev != 0 && prev != gtid) {
-    // Taking the CPU from a running ghost thread: PREEMPTED.
+    // Taking the CPU from a running ghost thread: PREEMPTED. On the
+    // calling agent's own CPU the thread left when that agent woke, before
+    // its round: the message does not make its barrier stale.
     Thread& p = T(prev);
     p.state = ThreadState::kRunnable;
     p.cpu = -1;
     running_[cpu] = 0;
+    quiet_cpu_ = cpu == caller_cpu_ ? cpu : -1;
     Produce(prev, GHOST_MSG_PREEMPTED, 0, cpu);
+    quiet_cpu_ = -1;
   }
   if (gtid == GHOST_GTID_NONE) return;
   Thread& t = T(gtid);
@@ -369,8 +379,32 @@ int FakeKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
     }
     txn.state = r;
   }
-  if (flags & GHOST_COMMIT_F_BLOCK) (void)BlockAgent(agent_barrier);
+  if (flags & GHOST_COMMIT_F_BLOCK && before_block_ != nullptr) {
+    before_block_(*this, before_block_arg_);
+  }
+  if ((flags & GHOST_COMMIT_F_BLOCK) && BlockAgent(agent_barrier) == ESTALE) {
+    HoldLatch(caller_cpu_);
+  }
   return group && !all_ok ? 0 : completed;
+}
+
+// The agent of `cpu` did not block: it keeps the CPU, and what it latched
+// there waits for it to block.
+void FakeKernel::HoldLatch(int cpu) {
+  const uint64_t gtid = running_[cpu];
+  if (gtid == 0) return;
+  Thread& t = T(gtid);
+  t.state = ThreadState::kRunnable;
+  t.cpu = -1;
+  running_[cpu] = 0;
+  held_[cpu] = gtid;
+  WriteWord(gtid);
+}
+
+void FakeKernel::ForgetHeld(uint64_t gtid) {
+  for (int c : cpus_) {
+    if (held_[c] == gtid) held_[c] = 0;
+  }
 }
 
 int FakeKernel::BlockAgent(uint32_t agent_barrier) {
@@ -382,6 +416,9 @@ int FakeKernel::BlockAgent(uint32_t agent_barrier) {
     return ESTALE;
   }
   ++blocks_;
+  if (const uint64_t held = held_[caller_cpu_]; held != 0) {
+    Latch(caller_cpu_, held);  // the agent is off its CPU: the latch runs
+  }
   return 0;
 }
 

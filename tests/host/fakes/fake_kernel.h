@@ -94,6 +94,11 @@ class FakeKernel final : public KernelInterface {
   // A tick of `cpu`: CPU_TICK on its CPU channel if a ghost thread runs
   // there and the enclave asked for ticks (as the kernel does).
   void Tick(int cpu);
+  // The thread latched on `cpu` by a commit of that CPU's own agent that
+  // asked to block, where the block was refused (ESTALE: a message came
+  // first), as the kernel leaves it: latched, not run, no message, until
+  // that agent blocks or a later latch of the CPU replaces it (0: none).
+  uint64_t held_gtid(int cpu) const { return held_[cpu]; }
 
   // What the kernel knows.
   uint64_t running_gtid(int cpu) const { return running_[cpu]; }
@@ -121,6 +126,12 @@ class FakeKernel final : public KernelInterface {
   void set_before_commit(void (*fn)(FakeKernel&, void*), void* arg) {
     before_commit_ = fn;
     before_commit_arg_ = arg;
+  }
+  // Called in a commit that asks to block, after its latches and before
+  // the block: a message slipped in there makes the block stale.
+  void set_before_block(void (*fn)(FakeKernel&, void*), void* arg) {
+    before_block_ = fn;
+    before_block_arg_ = arg;
   }
 
  private:
@@ -155,6 +166,8 @@ class FakeKernel final : public KernelInterface {
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
   int32_t Check(int cpu, const ghost_txn& txn);
   void Latch(int cpu, uint64_t gtid);
+  void HoldLatch(int cpu);
+  void ForgetHeld(uint64_t gtid);
   uint32_t AllocWord();
   bool InEnclave(int cpu) const;
 
@@ -170,6 +183,7 @@ class FakeKernel final : public KernelInterface {
   uint32_t next_word_ = 0;
   std::vector<uint32_t> free_words_;
   uint64_t running_[kMaxCpus] = {};
+  uint64_t held_[kMaxCpus] = {};  // latched on the agent's CPU, not run
   uint32_t agent_sw_[kMaxCpus] = {};     // index + 1; 0: no agent
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
   std::optional<std::string> destroyed_;
@@ -184,7 +198,10 @@ class FakeKernel final : public KernelInterface {
   int latches_ = 0;
   int blocks_ = 0;
   uint64_t dropped_ = 0;
+  int quiet_cpu_ = -1;  // a delivery does not wake this CPU's agent
   void (*before_commit_)(FakeKernel&, void*) = nullptr;
+  void (*before_block_)(FakeKernel&, void*) = nullptr;
+  void* before_block_arg_ = nullptr;
   void* before_commit_arg_ = nullptr;
 };
 
