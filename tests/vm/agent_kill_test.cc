@@ -59,6 +59,7 @@ struct Workload {
   std::atomic<bool> stop{false};
   std::atomic<int> started{0};
   std::atomic<int> finished{0};
+  std::atomic<int> go{0};  // set once every thread exists
   std::atomic<uint64_t> rounds{0};
   // Per thread: its tid and when it last finished a round.
   std::atomic<pid_t> tid[kThreads] = {};
@@ -66,13 +67,17 @@ struct Workload {
 };
 
 // `kThreads` threads that compute, yield and sleep until told to stop.
+// Each waits (blocked) until all exist: 200 threads waking every half
+// millisecond saturate this VM's CPUs, and, started at once, they took the
+// creating thread's turns until 134-163 of them had started in 10 s.
 int RunUntilStopped(Workload* w) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([w, i] {
       w->tid[i].store(static_cast<pid_t>(syscall(SYS_gettid)));
-      w->last_round_ns[i].store(NowNs());
       w->started.fetch_add(1);
+      while (w->go.load() == 0) w->go.wait(0);
+      w->last_round_ns[i].store(NowNs());
       volatile uint64_t x = 0;
       while (!w->stop.load()) {
         for (int j = 0; j < 5000; ++j) x = x + j;
@@ -84,6 +89,8 @@ int RunUntilStopped(Workload* w) {
       w->finished.fetch_add(1);
     });
   }
+  w->go.store(1);
+  w->go.notify_all();
   for (auto& t : threads) t.join();
   return 0;
 }
