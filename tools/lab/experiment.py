@@ -39,10 +39,13 @@ def _timeout(plan):
     return int(240 + per_run * len(experiment_plan.runs(plan)) * 1.5)
 
 
-def execute(plan, image, initrd, *, flavour, smp, memory, echo=True):
+def execute(plan, image, initrd, *, flavour, smp, memory, echo=True,
+            out_name=None):
     """Runs `plan` in one boot; returns (qemu result, results dict, problems
-    of the quick check, output folder)."""
-    out_dir = paths.OUT / "experiments" / plan.experiment
+    of the quick check, output folder: out/experiments/<out_name or the
+    experiment's name>)."""
+    out_name = out_name or plan.experiment
+    out_dir = paths.OUT / "experiments" / out_name
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
     runs = experiment_plan.runs(plan)
@@ -52,7 +55,7 @@ def execute(plan, image, initrd, *, flavour, smp, memory, echo=True):
          f"warm-up) on the {flavour} kernel, -smp {smp}")
     load_before = os.getloadavg()
     result = qemu.run(image, initrd, experiment_plan.guest_script(plan),
-                      paths.OUT / "vm" / f"experiment-{plan.experiment}",
+                      paths.OUT / "vm" / f"experiment-{out_name}",
                       smp=smp, memory=memory, timeout=_timeout(plan),
                       echo=echo)
     load_after = os.getloadavg()

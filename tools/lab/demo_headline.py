@@ -1,0 +1,69 @@
+"""The demo's last words: one load point of RocksDB under CFS and under
+Shinjuku, in one boot, the p99 of Gets side by side (issue: the headline
+of the experiments, docs/experiments.md). The full sweep and its plots are
+`tools/ghost lab experiment rocksdb`."""
+
+from lab import experiment, experiment_plan, paths
+from lab.progress import LabError, say, step
+
+# A load where CFS queues requests behind each other and Shinjuku should
+# not (see docs/experiments.md, "Measured"): a fraction of capacity.
+LOAD = 0.6
+
+
+def plan():
+    return experiment_plan.Plan(
+        "rocksdb", ["cfs", "shinjuku"], [LOAD], repeats=1, warmup_s=1,
+        duration_s=5, drain_s=1.5, keys=20000)
+
+
+def run(image, initrd, *, flavour, memory):
+    """Runs the point and prints the headline; returns 0 if it ran."""
+    p = plan()
+    step(f"demo headline: RocksDB at {LOAD:.0%} of capacity, CFS then "
+         "Shinjuku, one boot")
+    try:
+        result, results, problems, out_dir = experiment.execute(
+            p, image, initrd, flavour=flavour, smp=4, memory=memory,
+            echo=False, out_name="demo-headline")
+    except LabError as e:
+        say(f"demo headline: could not run: {e}")
+        return 1
+    by_mode = {r["mode"]: r for r in results["rows"]}
+    cfs, sj = by_mode.get("cfs"), by_mode.get("shinjuku")
+    if not result.ok or not cfs or not sj or None in (
+            cfs.get("get_p99_ms"), sj.get("get_p99_ms")):
+        say("demo headline: the run did not finish; its logs: "
+            f"{result.run_dir}")
+        for p_ in problems:
+            say(f"  - {p_}")
+        return 1
+    print(headline(cfs, sj, results["calibration"]))
+    full = paths.OUT / "experiments" / "rocksdb"
+    plots = sorted(full.glob("*.png")) if full.exists() else []
+    if plots:
+        say(f"plots of the last full sweep: {', '.join(map(str, plots))}")
+    else:
+        say("plots: run `tools/ghost lab experiment rocksdb` (a full sweep, "
+            "about 20 minutes) to draw them")
+    say(f"this point's rows: {out_dir / 'results.csv'}")
+    return 0
+
+
+def headline(cfs, sj, calibration):
+    """The side-by-side lines (pure: unit-tested)."""
+    get_us = calibration["get_service_ns"] / 1e3 if calibration else None
+    ratio = cfs["get_p99_ms"] / sj["get_p99_ms"] if sj["get_p99_ms"] else None
+    lines = ["", "=" * 62,
+             f"RocksDB Gets at {cfs['load']:.0%} of capacity "
+             f"({cfs['offered_rps']:.0f} requests/s"
+             + (f", Get = {get_us:.0f} us of CPU" if get_us else "") + ")",
+             f"  {'':10} {'p50 ms':>9} {'p99 ms':>9} {'done':>6} {'samples':>8}"]
+    for name, r in (("CFS", cfs), ("Shinjuku", sj)):
+        lines.append(f"  {name:10} {r['get_p50_ms']:>9.2f} "
+                     f"{r['get_p99_ms']:>9.2f} {r['completed_ratio']:>6.2f} "
+                     f"{r['get_samples']:>8}")
+    if ratio is not None:
+        lines.append(f"  p99: Shinjuku {'%.1fx lower' % ratio if ratio >= 1 else '%.1fx higher' % (1 / ratio)} than CFS")
+    lines.append("=" * 62)
+    return "\n".join(lines)
