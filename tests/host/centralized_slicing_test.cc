@@ -101,6 +101,29 @@ TEST_F(CentralizedSlicingTest, WithEveryOtherCpuBusyTheGlobalCpuRunsAThread) {
       << "the tick wakes the global agent";
 }
 
+// The block after the lend was refused (a message came between the latch
+// and the block): the thread lent the global CPU has not run, and runs only
+// once the agent blocks. A stream of its own commits' messages must not
+// keep the agent from blocking (Shinjuku, on the same base, left such a
+// thread unrun for 11 s in the VM).
+TEST_F(CentralizedSlicingTest, ALentThreadWhoseBlockWasRefusedRunsWhileOthersTakeTurns) {
+  std::vector<uint64_t> t;
+  for (int i = 0; i < 6; ++i) t.push_back(kernel_.Spawn());
+  kernel_.set_before_block(
+      [](FakeKernel& k, void* arg) { k.Yield(*static_cast<uint64_t*>(arg)); },
+      &t[0]);
+  RunFor(absl::Microseconds(100));
+  kernel_.set_before_block(nullptr, nullptr);
+  const uint64_t lent = kernel_.held_gtid(1);
+  ASSERT_NE(lent, 0u) << "the block was refused: the lent thread waits";
+  // Slices end on the other CPUs, whose commits queue PREEMPTEDs.
+  for (int i = 0; i < 100 && kernel_.running_gtid(1) != lent; ++i) {
+    RunFor(absl::Microseconds(100));
+  }
+  EXPECT_EQ(kernel_.running_gtid(1), lent)
+      << "the global agent never blocked for the thread latched on its CPU";
+}
+
 // Sleeping with its CPU idle, it would see no tick, so no slice end.
 TEST_F(CentralizedSlicingTest, WhileThreadsWaitItSleepsOnlyLendingItsCpu) {
   for (int i = 0; i < 5; ++i) kernel_.Spawn();
