@@ -113,6 +113,7 @@ struct sched_ext_ops {
 			   struct scx_init_task_args *args);
 	void (*enable)(struct task_struct *p);
 	void (*disable)(struct task_struct *p);
+	void (*dump_cpu)(struct scx_dump_ctx *ctx, __s32 cpu, bool idle);
 	void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
 	void (*exit)(struct scx_exit_info *info);
 	__u64 flags;
@@ -555,6 +556,8 @@ void BPF_PROG(ghost_dispatch, __s32 cpu, struct task_struct *prev)
 	if (!cpu_ok(cpu))
 		return;
 	cs = cpu_st(cpu);
+	cs->dispatch_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&cs->dispatches, 1);
 	gtid = cs->latch;
 	if (!gtid)
 		return;
@@ -574,8 +577,10 @@ void BPF_PROG(ghost_dispatch, __s32 cpu, struct task_struct *prev)
 		__sync_val_compare_and_swap(&cs->latch, gtid, 0);
 		return;
 	}
-	if (!take)
+	if (!take) {
+		__sync_fetch_and_add(&cs->waits, 1);
 		return;	/* not enqueued yet: ghost_enqueue kicks us */
+	}
 	p = bpf_task_from_pid(pid);
 	if (!p)
 		return;
@@ -959,8 +964,8 @@ void BPF_PROG(ghost_disable, struct task_struct *p)
 SEC("struct_ops/ghost_dump_task")
 void BPF_PROG(ghost_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 {
-	static char fmt[] = "ghost: gtid=%llx state=%llu seq=%llu latch_cpu=%lld queued=%llu cpu=%lld channel=%llu cpu_latch=%llx";
-	unsigned long long data[8];
+	static char fmt[] = "ghost: gtid=%llx state=%llu seq=%llu latch_cpu=%lld queued=%llu cpu=%lld channel=%llu cpu_latch=%llx displaced=%llu";
+	unsigned long long data[9];
 	struct thread *th;
 	__u64 gtid = 0;
 
@@ -975,6 +980,32 @@ void BPF_PROG(ghost_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 	data[5] = th->cpu;
 	data[6] = th->channel;
 	data[7] = cpu_ok(th->latch_cpu) ? cpu_state[IDX(th->latch_cpu, CPU_MASK)].latch : 0;
+	data[8] = th->displaced;
+	scx_bpf_dump_bstr(fmt, data, sizeof(data));
+}
+
+/* The dump of a CPU: its latch, and whether ops.dispatch has looked at it
+ * since (times in ms before the dump). */
+SEC("struct_ops/ghost_dump_cpu")
+void BPF_PROG(ghost_dump_cpu, struct scx_dump_ctx *dctx, __s32 cpu, bool idle)
+{
+	static char fmt[] = "ghost: latch=%llx latched=-%llums dispatch=-%llums dispatches=%llu waits=%llu latches=%llu resched=%llu busy=%llu agent_word=%llu";
+	unsigned long long data[9];
+	struct ghost_scx_cpu_state *cs;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!cpu_ok(cpu))
+		return;
+	cs = cpu_st(cpu);
+	data[0] = cs->latch;
+	data[1] = cs->latch_ns ? (now - cs->latch_ns) / 1000000 : 0;
+	data[2] = cs->dispatch_ns ? (now - cs->dispatch_ns) / 1000000 : 0;
+	data[3] = cs->dispatches;
+	data[4] = cs->waits;
+	data[5] = cs->latches;
+	data[6] = cs->resched;
+	data[7] = cs->busy;
+	data[8] = cs->agent_word;
 	scx_bpf_dump_bstr(fmt, data, sizeof(data));
 }
 
@@ -1013,6 +1044,7 @@ struct sched_ext_ops ghost_ops = {
 	.init_task = (void *)ghost_init_task,
 	.enable = (void *)ghost_enable,
 	.disable = (void *)ghost_disable,
+	.dump_cpu = (void *)ghost_dump_cpu,
 	.dump_task = (void *)ghost_dump_task,
 	.exit = (void *)ghost_exit,
 	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST | SCX_OPS_ENQ_EXITING,
@@ -1113,6 +1145,7 @@ static int commit_thread(__s32 cpu, struct ghost_txn *txn)
 	if (old && old != gtid)
 		displace(cpu, old);
 	if (!already) {
+		cs->latch_ns = bpf_ktime_get_ns();
 		cs->resched = 1;
 		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	}
