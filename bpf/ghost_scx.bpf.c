@@ -123,7 +123,6 @@ struct sched_ext_ops {
 
 /* sched_ext constants of 6.12 (kernel/sched/ext.c, include/linux/sched/ext.h). */
 #define SCX_OPS_ENQ_LAST	(1ULL << 1)
-#define SCX_OPS_ENQ_EXITING	(1ULL << 2)
 #define SCX_OPS_SWITCH_PARTIAL	(1ULL << 3)
 #define SCX_DSQ_FLAG_BUILTIN	(1ULL << 63)
 #define SCX_DSQ_FLAG_LOCAL_ON	(1ULL << 62)
@@ -134,6 +133,7 @@ struct sched_ext_ops {
 #define SCX_SLICE_INF		(~0ULL)
 #define SCX_KICK_PREEMPT	(1ULL << 1)
 #define SCHED_EXT		7
+#define PF_EXITING		0x00000004
 /* The slice of a run the agent did not choose (see ghost_dispatch). */
 #define PINNED_SLICE_NS		(1000ULL * 1000)
 
@@ -645,6 +645,7 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	struct ghost_status_word *w;
 	struct thread *th;
 	__s32 cpu = scx_bpf_task_cpu(p), latch;
+	bool exiting = p->flags & PF_EXITING;
 	__u32 displaced, resched;
 	__u64 gtid = 0;
 
@@ -654,7 +655,7 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	w = &sw[IDX(ghost_scx_gtid_index(gtid), WORD_MASK)];
 	bpf_spin_lock(&th->lock);
 	latch = th->latch_cpu;
-	if (latch == cpu)
+	if (latch == cpu || exiting)
 		th->latch_cpu = -1;
 	displaced = th->displaced;
 	th->displaced = 0;
@@ -666,6 +667,16 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	w->switch_time = bpf_ktime_get_ns();
 	if (!cpu_ok(cpu))
 		return;
+	if (exiting) {
+		/*
+		 * The kernel runs it here until it is dead (see
+		 * ghost_stopping()): no kick would move it, it would only come
+		 * back. A latch it had elsewhere is void.
+		 */
+		if (cpu_ok(latch))
+			__sync_val_compare_and_swap(&cpu_st(latch)->latch, gtid, 0);
+		return;
+	}
 	resched = __sync_lock_test_and_set(&cpu_st(cpu)->resched, 0);
 	if (displaced || (resched && latch != cpu && latch < 0)) {
 		/* Another commit took this CPU after it was handed here, or
@@ -701,6 +712,13 @@ void BPF_PROG(ghost_stopping, struct task_struct *p, bool runnable)
 	w->runtime = p->se.sum_exec_runtime;
 	if (!runnable)
 		return;	/* quiescent() says whether it blocked */
+	/*
+	 * Exiting: the kernel puts it back on this CPU's local queue (we
+	 * have no SCX_OPS_ENQ_EXITING) and it runs there until it is dead.
+	 * To the agents it runs on; DEAD is the next they hear of it.
+	 */
+	if (p->flags & PF_EXITING)
+		return;
 	bpf_spin_lock(&th->lock);
 	yielding = th->yielding;
 	th->yielding = 0;
@@ -1047,7 +1065,15 @@ struct sched_ext_ops ghost_ops = {
 	.dump_cpu = (void *)ghost_dump_cpu,
 	.dump_task = (void *)ghost_dump_task,
 	.exit = (void *)ghost_exit,
-	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST | SCX_OPS_ENQ_EXITING,
+	/*
+	 * Not SCX_OPS_ENQ_EXITING: an exiting thread loses its pid
+	 * (release_task()) while it still runs, so ghost_dispatch() could not
+	 * find it by pid once committed, and it would wait forever (the
+	 * watchdog's "runnable task stall" of the 100-thread tests). Without
+	 * the flag the kernel runs such a thread on its own CPU until it is
+	 * dead (ghost_stopping(), ghost_running()).
+	 */
+	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST,
 	.timeout_ms = 10000,
 	.name = "ghost",
 };
