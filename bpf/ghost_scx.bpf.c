@@ -738,11 +738,9 @@ void BPF_PROG(ghost_stopping, struct task_struct *p, bool runnable)
 		return;
 	/*
 	 * Its slice left: a higher class took the CPU (the agent's own
-	 * thread, CFS, RT). It stays at the head of the CPU's local queue
-	 * and resumes when the CPU is free, still latched there, as on the
-	 * ghost kernel; the agent hears of the CPU (CPU_BUSY), not of it.
-	 * On a CPU the agents do not schedule (it entered running there)
-	 * it is PREEMPTED, and the CPU's release gives it back to us.
+	 * thread, CFS, RT). The kernel puts it at the head of the CPU's
+	 * local queue, and the CPU's release (ghost_cpu_release) gives it
+	 * back to us: ghost_enqueue says PREEMPTED then.
 	 */
 	if (!yielding && p->scx.slice != 0 && cpu_ok(cpu) &&
 	    cpu_conf[IDX(cpu, CPU_MASK)].in_enclave)
@@ -849,8 +847,8 @@ void BPF_PROG(ghost_set_cpumask, struct task_struct *p,
 	produce(p, th, gtid, MSG(GHOST_MSG_AFFINITY_CHANGED, 0), ~0U);
 }
 
-/* A higher class took the CPU: CPU_BUSY (not for the agent's own
- * thread). Its ghost thread waits on the CPU (ghost_stopping). */
+/* A higher class took the CPU: its ghost thread is PREEMPTED, then
+ * CPU_BUSY (not for the agent's own thread). */
 SEC("struct_ops/ghost_cpu_release")
 void BPF_PROG(ghost_cpu_release, __s32 cpu, struct scx_cpu_release_args *args)
 {
@@ -858,11 +856,17 @@ void BPF_PROG(ghost_cpu_release, __s32 cpu, struct scx_cpu_release_args *args)
 
 	if (!cpu_ok(cpu))
 		return;
-	/* Not a CPU of the agents: its thread (PREEMPTED) is theirs now. */
-	if (!cpu_conf[IDX(cpu, CPU_MASK)].in_enclave) {
-		scx_bpf_reenqueue_local();
+	/*
+	 * The ghost thread it preempted is PREEMPTED and the agents' again
+	 * (ghost_enqueue()), as on the ghost kernel. Left at the head of this
+	 * CPU's local queue it would wait for the CPU to be free, which never
+	 * comes while the CPU's own agent, a fair-class thread, keeps it (a
+	 * centralized agent spinning with work: the 100-thread stall), and
+	 * sched_ext says nothing when that agent finally sleeps.
+	 */
+	scx_bpf_reenqueue_local();
+	if (!cpu_conf[IDX(cpu, CPU_MASK)].in_enclave)
 		return;
-	}
 	cs = cpu_st(cpu);
 	if (args->task && args->task->pid == cs->agent_pid)
 		return;
