@@ -113,6 +113,7 @@ struct sched_ext_ops {
 			   struct scx_init_task_args *args);
 	void (*enable)(struct task_struct *p);
 	void (*disable)(struct task_struct *p);
+	void (*dump_cpu)(struct scx_dump_ctx *ctx, __s32 cpu, bool idle);
 	void (*dump_task)(struct scx_dump_ctx *ctx, struct task_struct *p);
 	void (*exit)(struct scx_exit_info *info);
 	__u64 flags;
@@ -122,7 +123,6 @@ struct sched_ext_ops {
 
 /* sched_ext constants of 6.12 (kernel/sched/ext.c, include/linux/sched/ext.h). */
 #define SCX_OPS_ENQ_LAST	(1ULL << 1)
-#define SCX_OPS_ENQ_EXITING	(1ULL << 2)
 #define SCX_OPS_SWITCH_PARTIAL	(1ULL << 3)
 #define SCX_DSQ_FLAG_BUILTIN	(1ULL << 63)
 #define SCX_DSQ_FLAG_LOCAL_ON	(1ULL << 62)
@@ -133,6 +133,7 @@ struct sched_ext_ops {
 #define SCX_SLICE_INF		(~0ULL)
 #define SCX_KICK_PREEMPT	(1ULL << 1)
 #define SCHED_EXT		7
+#define PF_EXITING		0x00000004
 /* The slice of a run the agent did not choose (see ghost_dispatch). */
 #define PINNED_SLICE_NS		(1000ULL * 1000)
 
@@ -555,6 +556,8 @@ void BPF_PROG(ghost_dispatch, __s32 cpu, struct task_struct *prev)
 	if (!cpu_ok(cpu))
 		return;
 	cs = cpu_st(cpu);
+	cs->dispatch_ns = bpf_ktime_get_ns();
+	__sync_fetch_and_add(&cs->dispatches, 1);
 	gtid = cs->latch;
 	if (!gtid)
 		return;
@@ -574,8 +577,10 @@ void BPF_PROG(ghost_dispatch, __s32 cpu, struct task_struct *prev)
 		__sync_val_compare_and_swap(&cs->latch, gtid, 0);
 		return;
 	}
-	if (!take)
+	if (!take) {
+		__sync_fetch_and_add(&cs->waits, 1);
 		return;	/* not enqueued yet: ghost_enqueue kicks us */
+	}
 	p = bpf_task_from_pid(pid);
 	if (!p)
 		return;
@@ -640,6 +645,7 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	struct ghost_status_word *w;
 	struct thread *th;
 	__s32 cpu = scx_bpf_task_cpu(p), latch;
+	bool exiting = p->flags & PF_EXITING;
 	__u32 displaced, resched;
 	__u64 gtid = 0;
 
@@ -649,7 +655,7 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	w = &sw[IDX(ghost_scx_gtid_index(gtid), WORD_MASK)];
 	bpf_spin_lock(&th->lock);
 	latch = th->latch_cpu;
-	if (latch == cpu)
+	if (latch == cpu || exiting)
 		th->latch_cpu = -1;
 	displaced = th->displaced;
 	th->displaced = 0;
@@ -661,6 +667,16 @@ void BPF_PROG(ghost_running, struct task_struct *p)
 	w->switch_time = bpf_ktime_get_ns();
 	if (!cpu_ok(cpu))
 		return;
+	if (exiting) {
+		/*
+		 * The kernel runs it here until it is dead (see
+		 * ghost_stopping()): no kick would move it, it would only come
+		 * back. A latch it had elsewhere is void.
+		 */
+		if (cpu_ok(latch))
+			__sync_val_compare_and_swap(&cpu_st(latch)->latch, gtid, 0);
+		return;
+	}
 	resched = __sync_lock_test_and_set(&cpu_st(cpu)->resched, 0);
 	if (displaced || (resched && latch != cpu && latch < 0)) {
 		/* Another commit took this CPU after it was handed here, or
@@ -696,6 +712,13 @@ void BPF_PROG(ghost_stopping, struct task_struct *p, bool runnable)
 	w->runtime = p->se.sum_exec_runtime;
 	if (!runnable)
 		return;	/* quiescent() says whether it blocked */
+	/*
+	 * Exiting: the kernel puts it back on this CPU's local queue (we
+	 * have no SCX_OPS_ENQ_EXITING) and it runs there until it is dead.
+	 * To the agents it runs on; DEAD is the next they hear of it.
+	 */
+	if (p->flags & PF_EXITING)
+		return;
 	bpf_spin_lock(&th->lock);
 	yielding = th->yielding;
 	th->yielding = 0;
@@ -715,11 +738,9 @@ void BPF_PROG(ghost_stopping, struct task_struct *p, bool runnable)
 		return;
 	/*
 	 * Its slice left: a higher class took the CPU (the agent's own
-	 * thread, CFS, RT). It stays at the head of the CPU's local queue
-	 * and resumes when the CPU is free, still latched there, as on the
-	 * ghost kernel; the agent hears of the CPU (CPU_BUSY), not of it.
-	 * On a CPU the agents do not schedule (it entered running there)
-	 * it is PREEMPTED, and the CPU's release gives it back to us.
+	 * thread, CFS, RT). The kernel puts it at the head of the CPU's
+	 * local queue, and the CPU's release (ghost_cpu_release) gives it
+	 * back to us: ghost_enqueue says PREEMPTED then.
 	 */
 	if (!yielding && p->scx.slice != 0 && cpu_ok(cpu) &&
 	    cpu_conf[IDX(cpu, CPU_MASK)].in_enclave)
@@ -826,8 +847,8 @@ void BPF_PROG(ghost_set_cpumask, struct task_struct *p,
 	produce(p, th, gtid, MSG(GHOST_MSG_AFFINITY_CHANGED, 0), ~0U);
 }
 
-/* A higher class took the CPU: CPU_BUSY (not for the agent's own
- * thread). Its ghost thread waits on the CPU (ghost_stopping). */
+/* A higher class took the CPU: its ghost thread is PREEMPTED, then
+ * CPU_BUSY (not for the agent's own thread). */
 SEC("struct_ops/ghost_cpu_release")
 void BPF_PROG(ghost_cpu_release, __s32 cpu, struct scx_cpu_release_args *args)
 {
@@ -835,11 +856,17 @@ void BPF_PROG(ghost_cpu_release, __s32 cpu, struct scx_cpu_release_args *args)
 
 	if (!cpu_ok(cpu))
 		return;
-	/* Not a CPU of the agents: its thread (PREEMPTED) is theirs now. */
-	if (!cpu_conf[IDX(cpu, CPU_MASK)].in_enclave) {
-		scx_bpf_reenqueue_local();
+	/*
+	 * The ghost thread it preempted is PREEMPTED and the agents' again
+	 * (ghost_enqueue()), as on the ghost kernel. Left at the head of this
+	 * CPU's local queue it would wait for the CPU to be free, which never
+	 * comes while the CPU's own agent, a fair-class thread, keeps it (a
+	 * centralized agent spinning with work: the 100-thread stall), and
+	 * sched_ext says nothing when that agent finally sleeps.
+	 */
+	scx_bpf_reenqueue_local();
+	if (!cpu_conf[IDX(cpu, CPU_MASK)].in_enclave)
 		return;
-	}
 	cs = cpu_st(cpu);
 	if (args->task && args->task->pid == cs->agent_pid)
 		return;
@@ -959,8 +986,8 @@ void BPF_PROG(ghost_disable, struct task_struct *p)
 SEC("struct_ops/ghost_dump_task")
 void BPF_PROG(ghost_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 {
-	static char fmt[] = "ghost: gtid=%llx state=%llu seq=%llu latch_cpu=%lld queued=%llu cpu=%lld channel=%llu cpu_latch=%llx";
-	unsigned long long data[8];
+	static char fmt[] = "ghost: gtid=%llx state=%llu seq=%llu latch_cpu=%lld queued=%llu cpu=%lld channel=%llu cpu_latch=%llx displaced=%llu";
+	unsigned long long data[9];
 	struct thread *th;
 	__u64 gtid = 0;
 
@@ -975,6 +1002,32 @@ void BPF_PROG(ghost_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
 	data[5] = th->cpu;
 	data[6] = th->channel;
 	data[7] = cpu_ok(th->latch_cpu) ? cpu_state[IDX(th->latch_cpu, CPU_MASK)].latch : 0;
+	data[8] = th->displaced;
+	scx_bpf_dump_bstr(fmt, data, sizeof(data));
+}
+
+/* The dump of a CPU: its latch, and whether ops.dispatch has looked at it
+ * since (times in ms before the dump). */
+SEC("struct_ops/ghost_dump_cpu")
+void BPF_PROG(ghost_dump_cpu, struct scx_dump_ctx *dctx, __s32 cpu, bool idle)
+{
+	static char fmt[] = "ghost: latch=%llx latched=-%llums dispatch=-%llums dispatches=%llu waits=%llu latches=%llu resched=%llu busy=%llu agent_word=%llu";
+	unsigned long long data[9];
+	struct ghost_scx_cpu_state *cs;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!cpu_ok(cpu))
+		return;
+	cs = cpu_st(cpu);
+	data[0] = cs->latch;
+	data[1] = cs->latch_ns ? (now - cs->latch_ns) / 1000000 : 0;
+	data[2] = cs->dispatch_ns ? (now - cs->dispatch_ns) / 1000000 : 0;
+	data[3] = cs->dispatches;
+	data[4] = cs->waits;
+	data[5] = cs->latches;
+	data[6] = cs->resched;
+	data[7] = cs->busy;
+	data[8] = cs->agent_word;
 	scx_bpf_dump_bstr(fmt, data, sizeof(data));
 }
 
@@ -1013,9 +1066,18 @@ struct sched_ext_ops ghost_ops = {
 	.init_task = (void *)ghost_init_task,
 	.enable = (void *)ghost_enable,
 	.disable = (void *)ghost_disable,
+	.dump_cpu = (void *)ghost_dump_cpu,
 	.dump_task = (void *)ghost_dump_task,
 	.exit = (void *)ghost_exit,
-	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST | SCX_OPS_ENQ_EXITING,
+	/*
+	 * Not SCX_OPS_ENQ_EXITING: an exiting thread loses its pid
+	 * (release_task()) while it still runs, so ghost_dispatch() could not
+	 * find it by pid once committed, and it would wait forever (the
+	 * watchdog's "runnable task stall" of the 100-thread tests). Without
+	 * the flag the kernel runs such a thread on its own CPU until it is
+	 * dead (ghost_stopping(), ghost_running()).
+	 */
+	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_ENQ_LAST,
 	.timeout_ms = 10000,
 	.name = "ghost",
 };
@@ -1113,6 +1175,7 @@ static int commit_thread(__s32 cpu, struct ghost_txn *txn)
 	if (old && old != gtid)
 		displace(cpu, old);
 	if (!already) {
+		cs->latch_ns = bpf_ktime_get_ns();
 		cs->resched = 1;
 		scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
 	}

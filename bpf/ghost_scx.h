@@ -95,6 +95,11 @@ struct ghost_scx_cpu_state {
 	__s32	agent_pid;
 	__u32	busy;		/* CPU_BUSY sent, CPU_AVAILABLE not yet */
 	__u32	resched;	/* a commit since the CPU last ran a thread */
+	/* What the CPU did with its latches, for the dump of a stall. */
+	__u64	latch_ns;	/* when the last commit latched here */
+	__u64	dispatch_ns;	/* the last ops.dispatch */
+	__u64	dispatches;	/* ops.dispatch calls */
+	__u64	waits;		/* ... that found the latched thread not here */
 };
 
 /* Counters (the scheduler's .bss), for ghostctl and the tests. */
