@@ -375,10 +375,16 @@ TEST_F(AgentKillTest, InBypassTheWatchdogLeavesTheKernelsOwnWaitsAlone) {
   };
   ASSERT_TRUE(WaitFor([s] { return s->started.load() == kSpinners; }))
       << s->started.load() << " of " << kSpinners << " spinners started";
-  // Each spins (the agent ran it once) before the agent dies.
+  // Each spins (the agent ran it once) before the agent dies. The bound
+  // only catches a thread that is never run: on the fresh machine of stop
+  // 21 some spinner had not run within 30 s, twice (unexplained, see the
+  // note); how long it takes is printed.
+  const absl::Time first_turns = absl::Now();
   ASSERT_TRUE(EverySpinnerAdvanced(s, std::vector<uint64_t>(kSpinners, 0),
-                                   absl::Seconds(30)))
+                                   absl::Seconds(120)))
       << "a spinner never ran under the agent";
+  std::cout << "every spinner ran once after "
+            << absl::Now() - first_turns << "\n";
   const cpu_set_t saved = testing::PinTo(0);
   absl::Cleanup unpin = [saved] {
     sched_setaffinity(0, sizeof(saved), &saved);
