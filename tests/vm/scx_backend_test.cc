@@ -13,7 +13,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -24,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "lib/runtime/shared_block.h"
 #include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/wait_for.h"
 
@@ -72,9 +75,10 @@ class ExtWorkers {
   ExtWorkers(int threads, int rounds, absl::Duration spin = absl::Microseconds(200),
              absl::Duration sleep = absl::Microseconds(500))
       : threads_(threads) {
-    void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    shared_ = new (mem) Shared();
+    if (!shared_.ok()) {
+      std::cerr << "ExtWorkers: no shared memory: " << shared_.status() << "\n";
+      std::abort();
+    }
     pid_ = fork();
     if (pid_ != 0) return;
     struct sched_param param = {.sched_priority = 0};
@@ -86,6 +90,8 @@ class ExtWorkers {
         shared_->ready.fetch_add(1);
         for (int r = 0; r < rounds; ++r) {
           SpinFor(spin);
+          // The workload's own block and wakeup (what needs a commit), not
+          // a wait for the test's state.
           absl::SleepFor(sleep);
           shared_->rounds[i].store(r + 1);
         }
@@ -101,7 +107,6 @@ class ExtWorkers {
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
-    munmap(shared_, sizeof(Shared));
   }
 
   int finished() const { return shared_->finished.load(); }
@@ -134,7 +139,7 @@ class ExtWorkers {
 
  private:
   const int threads_;
-  Shared* shared_;
+  SharedBlock<Shared> shared_;
   pid_t pid_ = -1;
 };
 
