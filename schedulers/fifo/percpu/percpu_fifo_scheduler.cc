@@ -132,53 +132,89 @@ void PerCpuFifoScheduler::PublishHead(Cpu& c) {
 }
 
 void PerCpuFifoScheduler::LeaveCpu(Cpu& c, FifoTask& t) {
-  if (c.current == &t) c.current = nullptr;
+  if (c.current != &t) return;
+  c.current = nullptr;
+  c.busy.store(false, std::memory_order_relaxed);
+}
+
+int PerCpuFifoScheduler::Load(const Cpu& c) const {
+  return c.nr_queued.load(std::memory_order_relaxed) +
+         (c.busy.load(std::memory_order_relaxed) ? 1 : 0);
+}
+
+PerCpuFifoScheduler::Cpu* PerCpuFifoScheduler::Lighter(const FifoTask& t,
+                                                       const Cpu& than) {
+  Cpu* best = nullptr;
+  int best_load = Load(than);
+  bool best_idle = false;
+  for (auto& c : cpus_) {
+    if (c.get() == &than || !t.AllowedOn(c->cpu)) continue;
+    const int load = Load(*c);
+    const bool idle = c->idle.load(std::memory_order_relaxed);
+    if (load < best_load || (best != nullptr && load == best_load &&
+                             idle && !best_idle)) {
+      best = c.get();
+      best_load = load;
+      best_idle = idle;
+    }
+  }
+  return best;
 }
 
 // Callbacks run in Drain(), with the dispatching CPU's lock held.
 void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
                                   int agent_cpu) {
   if (t.state != TaskState::kRunnable) return;
-  Cpu& home = CpuOf(agent_cpu);
-  if ((msg.flags & GHOST_MSG_F_FORKED) && StartWithParent(t, msg.cpu, home)) {
-    return;
-  }
-  Enqueue(home, t, false);
+  Place(CpuOf(agent_cpu), t, (msg.flags & GHOST_MSG_F_FORKED) ? msg.cpu : -1);
 }
 
-// A child born in the enclave (msg.cpu: its parent's CPU, where the kernel
-// queued it) waits on its parent's CPU rather than on the home CPU that
-// heard of it: a parent that forks or creates a thread and then waits
-// for it lets it run right there, with no cross-CPU wakeup either way (a
-// parent that goes on running gets a helper after help_delay). With
-// `home`'s lock held; false if the child stays home (that CPU is home,
-// not ours, busy being locked, or the child has news already).
-bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
-  if (cpu < 0 || cpu >= static_cast<int>(index_.size()) || index_[cpu] < 0 ||
-      cpu == home.cpu || !t.AllowedOn(cpu)) {
-    return false;
+// A forked child (`parent`: its parent's CPU, where the kernel queued it)
+// first tries its parent's CPU rather than the home CPU that heard of it:
+// a parent that forks or creates a thread and then waits for it lets it
+// run right there (a parent that goes on running makes that CPU's ticks
+// look again, and gets a helper after help_delay). Without ticks nothing
+// would wake that CPU's agent while the parent runs on: the child stays
+// here, where helpers come at once.
+void PerCpuFifoScheduler::Place(Cpu& here, FifoTask& t, int parent) {
+  if (t.queued()) return;
+  Cpu* there = &here;
+  if (parent >= 0 && parent < static_cast<int>(index_.size()) &&
+      index_[parent] >= 0 && t.AllowedOn(parent) &&
+      CpuOf(parent).cpu_channel != nullptr) {
+    there = &CpuOf(parent);
   }
-  Cpu& there = CpuOf(cpu);
-  // Without ticks nothing would wake that CPU's agent while the parent
-  // runs on: the child stays home, where helpers come at once.
-  if (there.cpu_channel == nullptr) return false;
+  // Behind other waiting threads it would wait for the CPU's thread and
+  // theirs: a CPU with fewer threads runs it sooner.
+  if (there->nr_queued.load(std::memory_order_relaxed) > 0) {
+    if (Cpu* lighter = Lighter(t, *there)) there = lighter;
+  }
+  if (there != &here && MoveTo(here, *there, t)) {
+    if (there->cpu != parent) {
+      placed_elsewhere_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  Enqueue(here, t, false);
+}
+
+bool PerCpuFifoScheduler::MoveTo(Cpu& here, Cpu& there, FifoTask& t) {
   // Two agents each holding their own lock must not wait for the other's.
   if (!there.lock.TryLock()) return false;
   bool placed = false, wake = false;
-  // Its messages go there from now on, if it has none after its NEW.
+  // Its messages go there from now on, if it has none we have not seen.
   if (kernel().Associate(*there.channel, t.gtid, t.seq) == 0) {
-    t.owner = cpu;
+    t.owner = there.cpu;
     Enqueue(there, t, false);
     wake = there.idle.exchange(false, std::memory_order_relaxed);
     placed = true;
   }
   there.lock.Unlock();
   if (wake) {
-    (void)kernel().PingAgent(cpu);
+    (void)kernel().PingAgent(there.cpu);
   } else if (placed) {
-    // The parent runs on there: its agent must look again at its next
-    // tick, or a parent that keeps running (creating 200 threads) would
-    // hold its children queued behind it until it blocks.
+    // Its thread runs on there: its agent must look again at its next
+    // tick, or a thread that keeps running (a parent creating 200
+    // threads) would hold the new one queued behind it until it blocks.
     TicksWake(there);
   }
   return placed;
@@ -186,7 +222,7 @@ bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
 
 void PerCpuFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&,
                                      int agent_cpu) {
-  Enqueue(CpuOf(agent_cpu), t, false);
+  Place(CpuOf(agent_cpu), t, -1);
 }
 
 void PerCpuFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&,
@@ -306,6 +342,7 @@ void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   SpinLockHolder lock(&c.lock);
   if (result == GHOST_TXN_COMPLETE) {
     c.current = &t;
+    c.busy.store(true, std::memory_order_relaxed);
     t.state = TaskState::kRunning;
     t.cpu = c.cpu;
     slices_.Begin(t, options_.clock());
@@ -335,39 +372,59 @@ FifoTask* PerCpuFifoScheduler::StealOlder(Cpu& c, FifoTask& mine) {
 }
 
 // Takes the oldest thread another CPU has queued before `queued_before`
-// and may run here.
+// and may run here. A thief with nothing to run (kAnyTime) looks first at
+// the CPU with the most threads waiting: that is where they wait longest.
 FifoTask* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   const size_t n = cpus_.size();
   const size_t me = index_[thief.cpu];
-  for (size_t i = 1; i < n; ++i) {
-    Cpu& victim = *cpus_[(me + i) % n];
-    if (victim.nr_queued.load(std::memory_order_relaxed) == 0) continue;
-    // 0: empty. Every queued thread has a time, so kAnyTime takes any.
-    const int64_t head = victim.head_since.load(std::memory_order_relaxed);
-    if (head == 0 || head >= queued_before) continue;
-    if (!victim.lock.TryLock()) continue;
-    FifoTask* t = victim.rq.PopFirst([&](FifoTask* t) {
-      return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
-    });
-    if (t != nullptr) {
-      victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
-      PublishHead(victim);
-      // Its messages come here from now on, if we saw them all.
-      if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
-        t->owner = thief.cpu;
-      } else {
-        // News about it is on its way there.
-        Enqueue(victim, *t, true, t->queued_ns);
-        t = nullptr;
+  Cpu* longest = nullptr;
+  if (queued_before == kAnyTime) {
+    int most = 0;
+    for (size_t i = 1; i < n; ++i) {
+      Cpu& victim = *cpus_[(me + i) % n];
+      const int queued = victim.nr_queued.load(std::memory_order_relaxed);
+      if (queued > most) {
+        most = queued;
+        longest = &victim;
       }
     }
-    victim.lock.Unlock();
-    if (t != nullptr) {
-      steals_.fetch_add(1, std::memory_order_relaxed);
-      return t;
+    if (longest != nullptr) {
+      if (FifoTask* t = StealFrom(thief, *longest, queued_before)) return t;
     }
   }
+  for (size_t i = 1; i < n; ++i) {
+    Cpu& victim = *cpus_[(me + i) % n];
+    if (&victim == longest) continue;
+    if (FifoTask* t = StealFrom(thief, victim, queued_before)) return t;
+  }
   return nullptr;
+}
+
+FifoTask* PerCpuFifoScheduler::StealFrom(Cpu& thief, Cpu& victim,
+                                         int64_t queued_before) {
+  if (victim.nr_queued.load(std::memory_order_relaxed) == 0) return nullptr;
+  // 0: empty. Every queued thread has a time, so kAnyTime takes any.
+  const int64_t head = victim.head_since.load(std::memory_order_relaxed);
+  if (head == 0 || head >= queued_before) return nullptr;
+  if (!victim.lock.TryLock()) return nullptr;
+  FifoTask* t = victim.rq.PopFirst([&](FifoTask* t) {
+    return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
+  });
+  if (t != nullptr) {
+    victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+    PublishHead(victim);
+    // Its messages come here from now on, if we saw them all.
+    if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
+      t->owner = thief.cpu;
+    } else {
+      // News about it is on its way there.
+      Enqueue(victim, *t, true, t->queued_ns);
+      t = nullptr;
+    }
+  }
+  victim.lock.Unlock();
+  if (t != nullptr) steals_.fetch_add(1, std::memory_order_relaxed);
+  return t;
 }
 
 // `busy` has threads waiting: wake one idle agent to steal them. With
