@@ -1,9 +1,12 @@
 // The per-CPU FIFO policy's decisions on scripted event streams, against
 // the in-process fake kernel. The real kernel: tests/vm/agent_fifo_test.cc.
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/runtime/census.h"
 #include "lib/util/cpu_set.h"
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
@@ -37,6 +40,22 @@ class PerCpuFifoTest : public ::testing::Test {
   }
 
   void Advance(absl::Duration d) { now_ += absl::ToInt64Nanoseconds(d); }
+
+  // As real agents do: every agent that something woke runs its rounds,
+  // taking its CPU from the thread running there, until all sleep again.
+  void Settle() {
+    for (int pass = 0; pass < 100; ++pass) {
+      bool ran = false;
+      for (int cpu : cpus_) {
+        if (kernel_.agent_asleep(cpu)) continue;
+        kernel_.AgentTakesCpu(cpu);
+        Round(cpu);
+        ran = true;
+      }
+      if (!ran) return;
+    }
+    ADD_FAILURE() << "the agents never went to sleep";
+  }
 
   int64_t now_ = 1000000000;
   FakeKernel kernel_;
@@ -203,6 +222,41 @@ TEST_F(PerCpuFifoTest, AThreadNotAllowedOnItsHomeCpuRunsElsewhere) {
   EXPECT_EQ(kernel_.cpu_of(a), -1) << "CPU 2 is not allowed either";
   Round(3);
   EXPECT_EQ(kernel_.cpu_of(a), 3);
+}
+
+// The kernel blocks an agent in a commit with GHOST_COMMIT_F_BLOCK even if
+// the commit is refused. Refused CPU_NOT_ALLOWED, no message follows: had
+// the agent slept there, the thread (off every queue meanwhile) and the
+// idle agents of the CPUs it may run on would wait for an unrelated event.
+TEST_F(PerCpuFifoTest, AThreadRefusedByItsCpuIsNotLeftWithEveryAgentAsleep) {
+  Settle();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn(/*runnable=*/false);
+  kernel_.SetAllowed(a, uint64_t{1} << 3);
+  kernel_.Wake(a);
+  Settle();
+  EXPECT_EQ(kernel_.cpu_of(a), 3);
+  EXPECT_GE(sched_.txns().by_result[GHOST_TXN_CPU_NOT_ALLOWED].load(), 1u);
+}
+
+// While its agent sleeps in the commit that runs it, a thread is running
+// (latched on that CPU), not runnable on no queue: the agent's census
+// (printed when it stops) must not report it as lost.
+TEST_F(PerCpuFifoTest, AThreadBeingLatchedIsRunningNotLost) {
+  const uint64_t a = kernel_.Spawn();
+  struct Seen {
+    PerCpuFifoScheduler* sched;
+    std::string census;
+  } seen{&sched_, ""};
+  kernel_.set_before_commit(
+      [](FakeKernel&, void* p) {
+        auto* s = static_cast<Seen*>(p);
+        s->census = Census(*s->sched);
+      },
+      &seen);
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_THAT(seen.census, ::testing::EndsWith("runnable but not queued (word):"));
+  EXPECT_THAT(seen.census, ::testing::HasSubstr("@1;"));
 }
 
 // CPUs numbered past any 64-bit mask: a refusal there is remembered.

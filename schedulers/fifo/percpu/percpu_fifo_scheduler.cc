@@ -47,10 +47,12 @@ PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
       slices_(options_.slice) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
   index_.assign(max + 1, -1);
+  const FifoTask blank = FifoTask::Blank(cpu_ids_);
   for (size_t i = 0; i < cpu_ids_.size(); ++i) {
     index_[cpu_ids_[i]] = i;
     cpus_.push_back(std::make_unique<Cpu>());
     cpus_.back()->cpu = cpu_ids_[i];
+    cpus_.back()->head_refused = blank.not_allowed;
   }
 }
 
@@ -284,7 +286,7 @@ void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
 
 void PerCpuFifoScheduler::TaskAffinityChanged(FifoTask& t, const ghost_msg&,
                                               int agent_cpu) {
-  t.not_allowed.Clear();
+  t.ForgetAffinity();
 }
 
 void PerCpuFifoScheduler::Drain(Cpu& c) {
@@ -310,9 +312,13 @@ void PerCpuFifoScheduler::Round(int cpu) {
     Drain(c);
     next = NextForCpu(c, now, steal_now);
     backlog = !c.rq.empty();
-    if (backlog) head_waited = now - c.rq.front()->queued_ns;
+    if (backlog) {
+      head_waited = now - c.rq.front()->queued_ns;
+      // A copy of the same size: no allocation.
+      c.head_refused = c.rq.front()->not_allowed;
+    }
   }
-  if (backlog && HelpNow(c, next, head_waited)) WakeHelper(c);
+  if (backlog && HelpNow(c, next, head_waited)) WakeHelper(c, c.head_refused);
   if (next != nullptr && !slices_.InTurn(*next)) {
     next = StealOlder(c, *next);
   } else if (next == nullptr && (c.current == nullptr || steal_now)) {
@@ -330,24 +336,48 @@ void PerCpuFifoScheduler::Round(int cpu) {
 }
 
 // Latches `t` here and sleeps until something happens on this CPU.
+//
+// The kernel blocks an agent that commits with GHOST_COMMIT_F_BLOCK
+// whatever the commit's result: after a refusal the agent sleeps with
+// nothing latched, its queue waiting, until some event for its CPU comes.
+// A refusal that a message about the thread follows (stale, on a CPU,
+// not runnable, gone) wakes it; CPU_NOT_ALLOWED does not, and a thread
+// that only this agent could hand on would be stranded. So a thread is
+// committed with the block only where a commit of it completed before (its
+// affinity allows that CPU) and while we believe it is off every CPU;
+// otherwise the commit comes first and the block only if it latched (one
+// more system call, the first time a thread runs on a CPU).
 void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   const RunRequest req = {.cpu = c.cpu,
                           .gtid = t.gtid,
                           .task_barrier = t.seq,
                           .agent_barrier = agent_barrier,
                           .run_flags = kRunFlags};
+  const bool block_in_commit =
+      t.latched_on.Contains(c.cpu) && t.state != TaskState::kRunning;
+  // While the agent sleeps in the commit, the thread is latched here, not
+  // a runnable one that no queue holds (what the census would say).
+  const TaskState before = t.state;
+  const int before_cpu = t.cpu;
+  t.state = TaskState::kRunning;
+  t.cpu = c.cpu;
   txns_.calls.fetch_add(1, std::memory_order_relaxed);
-  const int32_t result = CommitOne(kernel(), req, GHOST_COMMIT_F_BLOCK);
+  const int32_t result =
+      CommitOne(kernel(), req, block_in_commit ? GHOST_COMMIT_F_BLOCK : 0);
   txns_.Count(result);
+  if (result == GHOST_TXN_COMPLETE && !block_in_commit) {
+    (void)kernel().BlockAgent(agent_barrier);  // ESTALE: it waits for us
+  }
   SpinLockHolder lock(&c.lock);
   if (result == GHOST_TXN_COMPLETE) {
     c.current = &t;
     c.busy.store(true, std::memory_order_relaxed);
-    t.state = TaskState::kRunning;
-    t.cpu = c.cpu;
+    t.latched_on.Add(c.cpu);
     slices_.Begin(t, options_.clock());
     return;
   }
+  t.state = before;
+  t.cpu = before_cpu;
   switch (OnCommitFailed(t, c.cpu, result)) {
     case Retry::kFront:
       Enqueue(c, t, true);
@@ -427,12 +457,15 @@ FifoTask* PerCpuFifoScheduler::StealFrom(Cpu& thief, Cpu& victim,
   return t;
 }
 
-// `busy` has threads waiting: wake one idle agent to steal them. With
-// none idle, every CPU's ticks wake its agent from now on, so that the
-// waiting threads get a CPU when a slice ends, wherever that is.
-void PerCpuFifoScheduler::WakeHelper(Cpu& busy) {
+// `busy` has threads waiting: wake one idle agent to steal them, one on
+// whose CPU the first of them may run (`head`, read with busy.lock held;
+// a helper that may not run it would find nothing and sleep again, while
+// the CPU it may run on is never asked). With none idle, every CPU's ticks
+// wake its agent from now on, so that the waiting threads get a CPU when a
+// slice ends, wherever that is.
+void PerCpuFifoScheduler::WakeHelper(Cpu& busy, const CpuSet& head_refused) {
   for (auto& c : cpus_) {
-    if (c.get() == &busy) continue;
+    if (c.get() == &busy || head_refused.Contains(c->cpu)) continue;
     if (c->idle.exchange(false, std::memory_order_relaxed)) {
       (void)kernel().PingAgent(c->cpu);
       return;

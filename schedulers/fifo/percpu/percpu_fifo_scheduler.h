@@ -61,6 +61,7 @@
 #include "lib/agent/policy.h"
 #include "lib/agent/run_queue.h"
 #include "lib/agent/scheduler.h"
+#include "lib/util/cpu_set.h"
 #include "lib/util/spin_lock.h"
 #include "schedulers/fifo/common/commit_outcome.h"
 #include "schedulers/fifo/common/fifo_task.h"
@@ -143,6 +144,9 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
     // Whether `current` is set, for other agents' estimate of its load.
     std::atomic<bool> busy{false};
     std::atomic<bool> idle{false};  // asleep with nothing to run
+    // The CPUs that refused the head of rq, copied under the lock for
+    // WakeHelper (its agent only; sized once, so copying never allocates).
+    CpuSet head_refused;
     // Its CPU messages go to `channel` (ticks wake the agent), not to
     // `cpu_channel`. Set by anyone (exchange first), cleared by its agent.
     std::atomic<bool> ticks_wake{false};
@@ -177,7 +181,7 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   FifoTask* Steal(Cpu& thief, int64_t queued_before);
   FifoTask* StealFrom(Cpu& thief, Cpu& victim, int64_t queued_before);
   FifoTask* StealOlder(Cpu& thief, FifoTask& mine);
-  void WakeHelper(Cpu& busy);
+  void WakeHelper(Cpu& busy, const CpuSet& head_refused);
   void Run(Cpu& c, FifoTask& t, uint32_t agent_barrier);
   // Time slices (percpu_slicing.cc).
   FifoTask* NextForCpu(Cpu& c, int64_t now, bool& steal_now);
