@@ -125,5 +125,49 @@ TEST_F(PerCpuSpreadTest, EveryCpuBoundThreadGetsAFirstTurnWithinItsShare) {
       << "after " << (now_ - start) / 1000000 << " ms";
 }
 
+// Agents run at the same time: CPU 2's agent has found nothing to run and
+// is about to sleep when CPU 1's agent hands it a thread, finding it not
+// idle yet (so it does not ping it). CPU 2 must not sleep on that thread.
+TEST_F(PerCpuSpreadTest, AThreadHandedToACpuGoingToSleepIsRun) {
+  const uint64_t a = kernel_.Spawn();
+  Settle();
+  const uint64_t b = kernel_.Spawn();  // waits behind a
+  Settle();
+  const uint64_t c = kernel_.Spawn();  // b waits on 1: c goes to idle 2
+  Settle();
+  const uint64_t d = kernel_.Spawn();  // b waits on 1: d goes to idle 3
+  Settle();
+  ASSERT_EQ(kernel_.cpu_of(a), 1);
+  ASSERT_EQ(kernel_.cpu_of(c), 2);
+  ASSERT_EQ(kernel_.cpu_of(d), 3);
+  ASSERT_TRUE(sched_.ticks_wake(2)) << "b waited while c ran";
+  kernel_.Block(a);
+  Settle();
+  ASSERT_EQ(kernel_.cpu_of(b), 1);
+  // c blocks; CPU 2 finds nothing and turns its ticks off (SetCpuChannel):
+  // right then, CPU 1 hears of e and f, and hands f to CPU 2.
+  struct Interleave {
+    PerCpuFifoScheduler* sched;
+    bool done = false;
+    uint64_t f = 0;
+  } at{&sched_};
+  kernel_.set_on_cpu_channel(
+      [](FakeKernel& k, void* p) {
+        auto* at = static_cast<Interleave*>(p);
+        if (at->done) return;
+        at->done = true;
+        k.Spawn();  // e waits behind b on CPU 1
+        at->f = k.Spawn();
+        k.SetCallerCpu(1);
+        at->sched->Round(1);
+        k.SetCallerCpu(2);
+      },
+      &at);
+  kernel_.Block(c);
+  Settle();
+  ASSERT_TRUE(at.done);
+  EXPECT_EQ(kernel_.cpu_of(at.f), 2) << "f waits on CPU 2, whose agent sleeps";
+}
+
 }  // namespace
 }  // namespace ghost::fifo

@@ -207,7 +207,10 @@ bool PerCpuFifoScheduler::MoveTo(Cpu& here, Cpu& there, FifoTask& t) {
   if (kernel().Associate(*there.channel, t.gtid, t.seq) == 0) {
     t.owner = there.cpu;
     Enqueue(there, t, false);
-    wake = there.idle.exchange(false, std::memory_order_relaxed);
+    // Either its agent, about to sleep idle, sees this count move, or
+    // we see it idle and ping it (seq_cst: one of the two, Round()).
+    there.handed_over.fetch_add(1, std::memory_order_seq_cst);
+    wake = there.idle.exchange(false, std::memory_order_seq_cst);
     placed = true;
   }
   there.lock.Unlock();
@@ -303,6 +306,7 @@ void PerCpuFifoScheduler::Round(int cpu) {
   c.idle.store(false, std::memory_order_relaxed);
   // Read the barrier first: an event after this makes the block return.
   const uint32_t barrier = AgentBarrier(cpu);
+  const uint32_t handed_over = c.handed_over.load(std::memory_order_seq_cst);
   const int64_t now = options_.clock();
   FifoTask* next = nullptr;
   bool backlog, steal_now = false;
@@ -328,7 +332,14 @@ void PerCpuFifoScheduler::Round(int cpu) {
   }
   RouteTicks(c, /*busy=*/next != nullptr || c.current != nullptr);
   if (next == nullptr) {
-    c.idle.store(c.current == nullptr, std::memory_order_relaxed);
+    const bool idle = c.current == nullptr;
+    c.idle.store(idle, std::memory_order_seq_cst);
+    // A thread handed to us since we looked, by an agent that found us
+    // not idle yet (MoveTo): look again rather than sleep on it.
+    if (idle &&
+        c.handed_over.load(std::memory_order_seq_cst) != handed_over) {
+      return;
+    }
     (void)kernel().BlockAgent(barrier);  // ESTALE: look again
     return;
   }

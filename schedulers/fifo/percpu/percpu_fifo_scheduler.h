@@ -144,6 +144,11 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
     // Whether `current` is set, for other agents' estimate of its load.
     std::atomic<bool> busy{false};
     std::atomic<bool> idle{false};  // asleep with nothing to run
+    // Threads other agents put on rq (MoveTo). An agent about to sleep
+    // idle compares it with its value at the start of its round: a thread
+    // handed over after it looked at rq, whose giver found it not idle
+    // yet and so did not ping it, is seen there instead.
+    std::atomic<uint32_t> handed_over{0};
     // The CPUs that refused the head of rq, copied under the lock for
     // WakeHelper (its agent only; sized once, so copying never allocates).
     CpuSet head_refused;

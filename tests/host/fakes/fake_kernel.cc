@@ -195,6 +195,7 @@ void FakeKernel::Tick(int cpu) {
 }
 
 int FakeKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  if (on_cpu_channel_ != nullptr) on_cpu_channel_(*this, on_cpu_channel_arg_);
   if (!InEnclave(cpu)) return EINVAL;
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i]->channel->id() == channel.id()) {

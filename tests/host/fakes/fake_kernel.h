@@ -153,6 +153,13 @@ class FakeKernel final : public KernelInterface {
     before_block_ = fn;
     before_block_arg_ = arg;
   }
+  // Called at the start of every SetCpuChannel: lets a test run another
+  // agent's round in the middle of this one's (after it looked at its
+  // queue, before it sleeps), as two agent threads interleave.
+  void set_on_cpu_channel(void (*fn)(FakeKernel&, void*), void* arg) {
+    on_cpu_channel_ = fn;
+    on_cpu_channel_arg_ = arg;
+  }
 
  private:
   enum class ThreadState { kBlocked, kRunnable, kRunning, kGone };
@@ -225,6 +232,8 @@ class FakeKernel final : public KernelInterface {
   void (*before_block_)(FakeKernel&, void*) = nullptr;
   void* before_block_arg_ = nullptr;
   void* before_commit_arg_ = nullptr;
+  void (*on_cpu_channel_)(FakeKernel&, void*) = nullptr;
+  void* on_cpu_channel_arg_ = nullptr;
 };
 
 // Starts `policy` on `kernel` as the agent runtime does: Init, an agent
