@@ -355,6 +355,19 @@ TEST_F(PerCpuFifoDiscoveryTest, ANewAgentAdoptsEveryLiveThread) {
   EXPECT_EQ(sched_.stats().gaps.load(), 0u);
 }
 
+// After an agent's death every thread may be runnable at once: the new
+// agent spreads them over its CPUs as it finds them, rather than leaving
+// them on the home CPU for the others to steal one at a time.
+TEST_F(PerCpuFifoDiscoveryTest, RunnableThreadsFoundAtStartAreSpread) {
+  ASSERT_TRUE(kernel_.CreateChannel(256, /*make_default=*/true).ok());
+  for (int i = 0; i < 30; ++i) kernel_.Spawn();
+  Start();
+  for (int cpu : cpus_) EXPECT_EQ(sched_.queued(cpu), 10) << "CPU " << cpu;
+  RoundAll();
+  for (int cpu : cpus_) EXPECT_NE(kernel_.running_gtid(cpu), 0u);
+  EXPECT_EQ(sched_.steals(), 0u);
+}
+
 class PerCpuFifoOverflowTest : public PerCpuFifoTest {
  protected:
   PerCpuFifoOverflowTest() : PerCpuFifoTest({1}, /*queue_size=*/16) {}

@@ -94,7 +94,8 @@ absl::Status PerCpuFifoScheduler::Init() {
 
 void PerCpuFifoScheduler::AllAttached() {
   // Threads that were in the enclave before us (a previous agent's) are
-  // adopted by the home CPU; stealing spreads them.
+  // adopted by the home CPU and placed over the CPUs as they are found
+  // (after an agent's death, hundreds of them may be runnable at once).
   Cpu& home = *cpus_.front();
   SpinLockHolder lock(&home.lock);
   Discover(home.cpu, *home.channel);
@@ -280,7 +281,7 @@ void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
   if (t.state == TaskState::kRunnable ||
       (t.state == TaskState::kRunning && c.current != &t)) {
     LeaveCpu(c, t);
-    Enqueue(c, t, false);
+    Place(c, t, -1);
   } else {
     Dequeue(c, t);
     LeaveCpu(c, t);
