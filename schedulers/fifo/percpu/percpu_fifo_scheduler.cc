@@ -171,13 +171,14 @@ void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
   Place(CpuOf(agent_cpu), t, (msg.flags & GHOST_MSG_F_FORKED) ? msg.cpu : -1);
 }
 
-// A forked child (`parent`: its parent's CPU, where the kernel queued it)
-// first tries its parent's CPU rather than the home CPU that heard of it:
-// a parent that forks or creates a thread and then waits for it lets it
-// run right there (a parent that goes on running makes that CPU's ticks
-// look again, and gets a helper after help_delay). Without ticks nothing
-// would wake that CPU's agent while the parent runs on: the child stays
-// here, where helpers come at once.
+// Where a thread that became runnable waits (placement, in the header):
+// on `here`, the CPU whose agent heard of it, while nothing waits there;
+// a forked child (`parent`: its parent's CPU, where the kernel queued it)
+// on its parent's CPU instead, so that a parent that creates a thread and
+// waits for it lets it run right there (one that goes on running makes
+// that CPU's ticks look again; without ticks nothing would wake that
+// CPU's agent while the parent runs on, so the child stays here, where
+// helpers come at once). Behind waiting threads, on the CPU with fewer.
 void PerCpuFifoScheduler::Place(Cpu& here, FifoTask& t, int parent) {
   if (t.queued()) return;
   Cpu* there = &here;
@@ -470,9 +471,10 @@ FifoTask* PerCpuFifoScheduler::StealFrom(Cpu& thief, Cpu& victim,
 }
 
 // `busy` has threads waiting: wake one idle agent to steal them, one on
-// whose CPU the first of them may run (`head`, read with busy.lock held;
-// a helper that may not run it would find nothing and sleep again, while
-// the CPU it may run on is never asked). With none idle, every CPU's ticks
+// whose CPU the first of them may run (`head_refused`: the CPUs that
+// refused it, copied with busy.lock held; a helper that may not run it
+// would find nothing and sleep again, while the CPU it may run on would
+// never be asked). With none idle, every CPU's ticks
 // wake its agent from now on, so that the waiting threads get a CPU when a
 // slice ends, wherever that is.
 void PerCpuFifoScheduler::WakeHelper(Cpu& busy, const CpuSet& head_refused) {
