@@ -172,6 +172,10 @@ TEST_F(PerCpuFifoTest, AThreadArrivingBehindAWaitingOneGoesToAnIdleCpu) {
   EXPECT_NE(kernel_.cpu_of(b), 1);
   EXPECT_EQ(sched_.steals(), 0u);
   EXPECT_EQ(sched_.placed_elsewhere(), 1u);
+  Policy::Counters counters;
+  sched_.AddCounters(counters);
+  EXPECT_THAT(counters, ::testing::Contains(::testing::Pair(
+                            "placed_elsewhere", uint64_t{1})));
 }
 
 // CPU 1 is held by a thread that never blocks, with b queued behind it;

@@ -92,6 +92,12 @@ absl::Status PerCpuFifoScheduler::Init() {
   return slices_.enabled() ? kernel().EnableTicks() : absl::OkStatus();
 }
 
+void PerCpuFifoScheduler::AddCounters(Counters& out) const {
+  out.emplace_back("steals", steals());
+  out.emplace_back("placed_elsewhere", placed_elsewhere());
+  out.emplace_back("slices_ended", slices_ended());
+}
+
 void PerCpuFifoScheduler::AllAttached() {
   // Threads that were in the enclave before us (a previous agent's) are
   // adopted by the home CPU and placed over the CPUs as they are found

@@ -102,6 +102,10 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   // kernel for ticks if threads are sliced.
   absl::Status Init() override;
 
+  // Policy: steals, placements elsewhere and ended slices, for
+  // `ghostctl agent status`.
+  void AddCounters(Counters& out) const override;
+
   // AgentLoop.
   void AllAttached() override;
   void Round(int cpu) override;
