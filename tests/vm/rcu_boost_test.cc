@@ -183,9 +183,25 @@ TEST_F(RcuBoostTest, AGracePeriodEndsWhileTheAgentIgnoresAPreemptedReader) {
     std::cout << "[ rcu-boost ] grace period ended " << waited
               << " after the reader was parked\n";
 
+    // Back in the ghost class once it left its section, the reader may be
+    // preempted before the hook returns (the boosting kthread it just
+    // released wakes, on its CPU perhaps): it then waits for a latch, and
+    // gets one, once per new sequence number, as an agent would.
+    auto relatch_if_preempted = [&] {
+      std::optional<StatusWord> word = m.Word(gtid);
+      if (word && word->runnable() && !word->on_cpu() &&
+          word->barrier != latched_seq) {
+        latched_seq = word->barrier;
+        (void)m.Try(kReaderCpu, gtid, latched_seq, 0);
+      }
+    };
+
     // The reader got out of its section through boosting, not a latch.
-    ASSERT_TRUE(WaitFor([&] { return hook_result.load() != 1; }))
-        << "the hook never returned";
+    ASSERT_TRUE(WaitFor([&] {
+      if (hook_result.load() != 1) return true;
+      relatch_if_preempted();
+      return false;
+    })) << "the hook never returned";
     EXPECT_EQ(hook_result.load(), 0);
     EXPECT_EQ(HookCounter("rcu_preempt_boosted"), boosted_before + 1)
         << "the reader left its section without being boosted";
@@ -198,14 +214,9 @@ TEST_F(RcuBoostTest, AGracePeriodEndsWhileTheAgentIgnoresAPreemptedReader) {
     // again, as an agent would.)
     EXPECT_EQ(policy_after.load(), SCHED_GHOST);
     ASSERT_TRUE(WaitFor([&] {
+      relatch_if_preempted();
       std::optional<StatusWord> word = m.Word(gtid);
-      if (!word) return false;
-      if (word->runnable() && !word->on_cpu() &&
-          word->barrier != latched_seq) {
-        latched_seq = word->barrier;
-        (void)m.Try(kReaderCpu, gtid, latched_seq, 0);
-      }
-      return !word->runnable() && !word->on_cpu();
+      return word && !word->runnable() && !word->on_cpu();
     })) << "its status word never said blocked";
     const std::optional<StatusWord> word = m.Word(gtid);
     ASSERT_TRUE(word.has_value());
