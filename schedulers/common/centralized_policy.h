@@ -34,15 +34,23 @@
 //     void Decide(int64_t now) override {      // for each CPU to change:
 //       Place(cpu, next);                      // nullptr: run nothing
 //     }
-//     void Requeue(MyTask& t, bool front) override;  // a failed commit
+//     void Enqueue(MyTask& t, bool front) override;  // runnable: queue it
+//     void Dequeue(MyTask& t) override;        // off every queue
 //     const MyTask* Head() const override;     // the first waiting thread
 //     MyTask* PopFor(int cpu) override;        // take one for `cpu`
 //   };
 //
+// Messages: the thread callbacks (NEW, WAKEUP, BLOCKED, YIELD, PREEMPTED,
+// DEAD/DEPARTED, discovery, AFFINITY_CHANGED) are handled here, through
+// Enqueue() and Dequeue(), the same way for every centralized policy. A
+// policy overrides one only where it really differs (keeps more per
+// thread, or queues a preempted thread otherwise) and calls this one for
+// the rest.
+//
 // Commit results: COMPLETE latches (current, latch time, a turn begins); a
 // failed one is judged by fifo::OnCommitFailed
 // (schedulers/fifo/common/commit_outcome.h) and handed back through
-// Requeue() unless a message will bring it back.
+// Enqueue() unless a message will bring it back.
 #ifndef GHOST_SCHEDULERS_COMMON_CENTRALIZED_POLICY_H_
 #define GHOST_SCHEDULERS_COMMON_CENTRALIZED_POLICY_H_
 
@@ -62,6 +70,7 @@
 #include "lib/agent/channel.h"
 #include "lib/agent/kernel_interface.h"
 #include "lib/agent/policy.h"
+#include "lib/agent/task.h"
 #include "lib/agent/txn.h"
 #include "lib/util/topology.h"
 #include "schedulers/fifo/common/commit_outcome.h"
@@ -229,8 +238,13 @@ class CentralizedPolicy : public PolicyFor<T> {
 
   // The round's decisions: Place() each. `now` is the policy's clock.
   virtual void Decide(int64_t now) = 0;
-  // A task whose commit failed and about which no message will come.
-  virtual void Requeue(T& t, bool front) = 0;
+  // Queues runnable `t`, first (`front`) or last in its queue; nothing if
+  // it is queued already. Called for the messages that make a thread
+  // runnable, and for a task whose commit failed and about which no
+  // message will come.
+  virtual void Enqueue(T& t, bool front) = 0;
+  // Takes `t` off every queue of the policy (nothing if it is on none).
+  virtual void Dequeue(T& t) = 0;
   // The thread that waits first in the policy's order (nullptr: none
   // waits for a CPU). Its queued_ns times the lend delay.
   virtual const T* Head() const = 0;
@@ -321,6 +335,59 @@ class CentralizedPolicy : public PolicyFor<T> {
   std::vector<Cpu>& cpus() { return cpus_; }
   const std::vector<Cpu>& cpus() const { return cpus_; }
 
+  // SchedulerFor: a thread's messages, as every centralized policy
+  // handles them (see the top of this file). Each keeps the agent's view
+  // of the CPUs (current, sliced_out) and of the thread's turn right, and
+  // queues through Enqueue()/Dequeue().
+  void TaskNew(T& t, const ghost_msg&, int) override {
+    if (t.state == TaskState::kRunnable) Enqueue(t, false);
+  }
+  void TaskWakeup(T& t, const ghost_msg&, int) override { Enqueue(t, false); }
+  void TaskBlocked(T& t, const ghost_msg&, int) override {
+    LeaveCpus(t);
+    slices_.End(t);
+  }
+  void TaskYield(T& t, const ghost_msg&, int) override {
+    LeaveCpus(t);
+    slices_.End(t);
+    Enqueue(t, false);
+  }
+  void TaskPreempted(T& t, const ghost_msg&, int) override {
+    LeaveCpus(t);
+    // A thread that had its slice (we took the CPU for the next one) waits
+    // its turn; one a higher class took the CPU from resumes first.
+    if (slices_.Over(t, Now())) {
+      EndSlice(t);
+      Enqueue(t, /*front=*/false);
+      return;
+    }
+    Enqueue(t, /*front=*/true);
+  }
+  void TaskGone(T& t, const ghost_msg*, int) override {
+    LeaveCpus(t);
+    TakeSlicedOut(t);
+    slices_.End(t);
+    Dequeue(t);
+  }
+  void TaskDiscovered(T& t, TaskState, int) override {
+    slices_.End(t);
+    // "On a CPU" where we did not latch it: queue it anyway. If it really
+    // runs elsewhere the commit fails TARGET_ONCPU and its leaving will
+    // tell us; if the word was behind, the commit runs it.
+    if (t.state == TaskState::kRunnable ||
+        (t.state == TaskState::kRunning && !LatchedAnywhere(t))) {
+      LeaveCpus(t);
+      Enqueue(t, false);
+    } else {
+      Dequeue(t);
+      LeaveCpus(t);
+    }
+  }
+  // The CPUs where a commit was refused CPU_NOT_ALLOWED may be allowed now.
+  void TaskAffinityChanged(T& t, const ghost_msg&, int) override {
+    t.not_allowed.Clear();
+  }
+
   // A higher class took `cpu`. The global CPU's own CPU_BUSY moves no
   // role (see the top of this file).
   void CpuBusy(const ghost_msg& msg, int) override {
@@ -361,10 +428,10 @@ class CentralizedPolicy : public PolicyFor<T> {
   void Failed(T& t, int cpu, int32_t result) {
     switch (fifo::OnCommitFailed(t, cpu, result)) {
       case fifo::Retry::kFront:
-        Requeue(t, true);
+        Enqueue(t, true);
         break;
       case fifo::Retry::kBack:
-        Requeue(t, false);
+        Enqueue(t, false);
         break;
       case fifo::Retry::kDrop:
         break;

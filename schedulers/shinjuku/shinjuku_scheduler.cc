@@ -99,44 +99,34 @@ void ShinjukuScheduler::Known(ShinjukuTask& t) {
   born_ = true;
 }
 
-void ShinjukuScheduler::TaskNew(ShinjukuTask& t, const ghost_msg&, int) {
+void ShinjukuScheduler::TaskNew(ShinjukuTask& t, const ghost_msg& msg,
+                                int agent_cpu) {
   Known(t);
-  if (t.state == TaskState::kRunnable) Enqueue(t, false);
+  CentralizedPolicy::TaskNew(t, msg, agent_cpu);
 }
 
-void ShinjukuScheduler::TaskWakeup(ShinjukuTask& t, const ghost_msg&, int) {
-  Enqueue(t, false);
-}
-
-void ShinjukuScheduler::TaskBlocked(ShinjukuTask& t, const ghost_msg&, int) {
-  LeaveCpus(t);
-  slices().End(t);
+void ShinjukuScheduler::TaskBlocked(ShinjukuTask& t, const ghost_msg& msg,
+                                    int agent_cpu) {
+  CentralizedPolicy::TaskBlocked(t, msg, agent_cpu);
   Dequeue(t);  // displaced, then blocked before it ran again
 }
 
-void ShinjukuScheduler::TaskYield(ShinjukuTask& t, const ghost_msg&, int) {
-  LeaveCpus(t);
-  slices().End(t);
-  Enqueue(t, false);
-}
-
-void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg&, int) {
-  // Ours: Displaced() queued it already (to the back for a slice, to the
-  // front if a better class took the CPU). Not ours (another scheduling
-  // class, or the global agent taking back the CPU it lent): to the front,
-  // or to the back if its slice is over.
-  bool front = t.front_on_preempt;
-  if (!TakeSlicedOut(t)) {
-    LeftCpuIdle(t);  // e.g. the agent woke on the CPU it lent the thread
-    front = true;
-    if (slices().Over(t, Now())) {
-      EndSlice(t);
-      front = false;
-    }
+void ShinjukuScheduler::TaskPreempted(ShinjukuTask& t, const ghost_msg& msg,
+                                      int agent_cpu) {
+  if (TakeSlicedOut(t)) {
+    // Ours: Displaced() queued it already (to the back for a slice, to the
+    // front if a better class took the CPU).
+    const bool front = t.front_on_preempt;
+    t.front_on_preempt = false;
+    LeaveCpus(t);
+    Enqueue(t, front);
+    return;
   }
+  // Not ours (another scheduling class, or the global agent taking back
+  // the CPU it lent): to the front, or to the back if its slice is over.
+  LeftCpuIdle(t);  // e.g. the agent woke on the CPU it lent the thread
   t.front_on_preempt = false;
-  LeaveCpus(t);
-  Enqueue(t, front);
+  CentralizedPolicy::TaskPreempted(t, msg, agent_cpu);
 }
 
 void ShinjukuScheduler::Displaced(ShinjukuTask& t) {
@@ -158,32 +148,16 @@ void ShinjukuScheduler::LeftCpuIdle(const ShinjukuTask& t) {
   }
 }
 
-void ShinjukuScheduler::TaskGone(ShinjukuTask& t, const ghost_msg*, int) {
+void ShinjukuScheduler::TaskGone(ShinjukuTask& t, const ghost_msg* msg,
+                                 int agent_cpu) {
   by_gtid_.Erase(t.gtid);
-  LeaveCpus(t);
-  TakeSlicedOut(t);
-  slices().End(t);
-  Dequeue(t);
+  CentralizedPolicy::TaskGone(t, msg, agent_cpu);
 }
 
-void ShinjukuScheduler::TaskDiscovered(ShinjukuTask& t, TaskState, int) {
+void ShinjukuScheduler::TaskDiscovered(ShinjukuTask& t, TaskState before,
+                                       int agent_cpu) {
   Known(t);
-  slices().End(t);
-  // As fifo_centralized: "on a CPU" where we did not latch it is queued;
-  // a commit that finds it running elsewhere fails TARGET_ONCPU.
-  if (t.state == TaskState::kRunnable ||
-      (t.state == TaskState::kRunning && !LatchedAnywhere(t))) {
-    LeaveCpus(t);
-    Enqueue(t, false);
-  } else {
-    Dequeue(t);
-    LeaveCpus(t);
-  }
-}
-
-void ShinjukuScheduler::TaskAffinityChanged(ShinjukuTask& t, const ghost_msg&,
-                                            int) {
-  t.not_allowed.Clear();
+  CentralizedPolicy::TaskDiscovered(t, before, agent_cpu);
 }
 
 // ---- Hints ----

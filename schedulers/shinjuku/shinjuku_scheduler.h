@@ -96,24 +96,26 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
   const Stats& shinjuku_stats() const { return stats_; }
 
  protected:
+  // Messages: CentralizedPolicy's handling, and where Shinjuku differs.
+  // NEW, discovery and DEAD/DEPARTED also keep the gtid index that hints
+  // are matched with.
   void TaskNew(ShinjukuTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskWakeup(ShinjukuTask& t, const ghost_msg& msg,
-                  int agent_cpu) override;
-  void TaskBlocked(ShinjukuTask& t, const ghost_msg& msg,
-                   int agent_cpu) override;
-  void TaskYield(ShinjukuTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskPreempted(ShinjukuTask& t, const ghost_msg& msg,
-                     int agent_cpu) override;
-  void TaskGone(ShinjukuTask& t, const ghost_msg* msg, int agent_cpu) override;
   void TaskDiscovered(ShinjukuTask& t, TaskState before,
                       int agent_cpu) override;
-  void TaskAffinityChanged(ShinjukuTask& t, const ghost_msg& msg,
-                           int agent_cpu) override;
+  void TaskGone(ShinjukuTask& t, const ghost_msg* msg, int agent_cpu) override;
+  // Displaced() may have queued it already: a BLOCKED takes it off again.
+  void TaskBlocked(ShinjukuTask& t, const ghost_msg& msg,
+                   int agent_cpu) override;
+  // A PREEMPTED our own commit caused was handled by Displaced().
+  void TaskPreempted(ShinjukuTask& t, const ghost_msg& msg,
+                     int agent_cpu) override;
 
   // CentralizedPolicy.
   bool BeforeDecide(int64_t now) override;
   void Decide(int64_t now) override;
-  void Requeue(ShinjukuTask& t, bool front) override { Enqueue(t, front); }
+  // Parks a thread idle by its hint instead of queueing it.
+  void Enqueue(ShinjukuTask& t, bool front) override;
+  void Dequeue(ShinjukuTask& t) override;
   bool MaySleep() const override;
   const ShinjukuTask* Head() const override;
   ShinjukuTask* PopFor(int cpu) override { return PopBest(cpu, kLevels - 1); }
@@ -133,8 +135,6 @@ class ShinjukuScheduler final : public CentralizedPolicy<ShinjukuTask> {
     return static_cast<ShinjukuTask*>(t);
   }
   void Known(ShinjukuTask& t);
-  void Enqueue(ShinjukuTask& t, bool front);
-  void Dequeue(ShinjukuTask& t);
   // The first waiting thread allowed on `cpu` of a class better than or
   // equal to `worst` (taken off its queue), or nullptr.
   ShinjukuTask* PopBest(int cpu, uint32_t worst);

@@ -28,10 +28,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/abi/enclave.h"
-#include "lib/abi/ghostfs_mount.h"
 #include "lib/abi/status_word_region.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/agent_fifo_process.h"
+#include "tests/vm/agent_process_test.h"
 #include "tests/vm/enclave_child.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
@@ -40,7 +40,7 @@ namespace ghost {
 namespace {
 
 using ::ghost::testing::AgentFifoProcess;
-using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::AgentProcessTest;
 using ::ghost::testing::EnclaveGoneWithin;
 using ::ghost::testing::FinishInEnclave;
 using ::ghost::testing::RunInEnclave;
@@ -164,15 +164,10 @@ bool FinishOrDiagnose(pid_t child, AgentFifoProcess& agent,
   return false;
 }
 
-class AgentFifoTest : public ::testing::TestWithParam<const char*> {
+class AgentFifoTest : public AgentProcessTest {
  protected:
-  void SetUp() override {
-    ASSERT_EQ(access(AgentFifoProcess::kBinary, X_OK), 0)
-        << AgentFifoProcess::kBinary << " is not in the VM";
-    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
-    DestroyAllEnclaves();
-  }
-  void TearDown() override { DestroyAllEnclaves(); }
+  AgentFifoTest()
+      : AgentProcessTest(kEnclaveId, kCpus, AgentFifoProcess::kBinary) {}
 
   // agent_fifo's modes, or a policy of ghost_agent (shinjuku).
   bool policy() const { return std::string(GetParam()) == "shinjuku"; }
@@ -187,10 +182,7 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
   // Starts an agent that creates the enclave; waits until it schedules.
   std::unique_ptr<AgentFifoProcess> StartAgent(
       std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {mode(), absl::StrCat("--cpus=", kCpus),
-                                     absl::StrCat("--enclave=", kEnclaveId)};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto agent = std::make_unique<AgentFifoProcess>(args, binary());
+    auto agent = Launch(mode(), binary(), extra);
     EXPECT_TRUE(agent->WaitForOutput("ready", absl::Seconds(30)))
         << agent->output();
     return agent;
@@ -198,8 +190,7 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
 
   // SIGTERM; the agent must exit 0 and destroy its enclave.
   void Stop(AgentFifoProcess& agent) {
-    agent.Signal(SIGTERM);
-    EXPECT_EQ(agent.WaitExit(absl::Seconds(20)), 0) << agent.output();
+    ExpectCleanExit(agent);
     EXPECT_THAT(agent.output(), HasSubstr("destroyed"));
     EXPECT_NE(access(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_", kEnclaveId)
                          .c_str(),
@@ -238,10 +229,7 @@ class AgentFifoTest : public ::testing::TestWithParam<const char*> {
 
   // Stops the agent (SIGSTOP) so that the watchdog (200 ms) fires.
   void StarveUntilTheWatchdogFires(AgentFifoProcess& agent) {
-    ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_",
-                                              kEnclaveId, "/runnable_timeout"),
-                                 "200")
-                    .ok());
+    ASSERT_TRUE(SetWatchdog("200").ok());
     agent.Signal(SIGSTOP);
     ASSERT_TRUE(EnclaveGoneWithin(kEnclaveId, absl::Seconds(20)))
         << "the watchdog did not fire";
@@ -301,10 +289,7 @@ TEST_P(AgentFifoTest, AThousandThreadsFinish) {
 // the policy serves each often enough that none waits a second.
 TEST_P(AgentFifoTest, OversubscribedThreadsNeverTripAShortWatchdog) {
   std::unique_ptr<AgentFifoProcess> agent = StartAgent();
-  ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_",
-                                            kEnclaveId, "/runnable_timeout"),
-                               "1000")
-                  .ok());
+  ASSERT_TRUE(SetWatchdog("1000").ok());
   Progress* progress = SharedProgress();
   const int code =
       RunInEnclave(Enclave(kEnclaveId, GHOSTFS_MOUNT_POINT), absl::Seconds(60),

@@ -21,23 +21,21 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "lib/abi/cpu_data_region.h"
-#include "lib/abi/enclave.h"
 #include "lib/abi/ghost_run.h"
-#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/cfs_hog.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/manual_agent.h"
-#include "tests/vm/vm_helpers.h"
+#include "tests/vm/manual_agent_test.h"
 #include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
 
 using ::ghost::testing::CfsHog;
-using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::GatedWorkers;
 using ::ghost::testing::ManualAgent;
+using ::ghost::testing::ManualAgentTest;
 
 constexpr int kAgentCpu = 1;
 constexpr int kLatchCpu = 2;
@@ -48,63 +46,19 @@ bool Within(absl::Duration limit, Pred done) {
   return testing::WaitFor(done, limit);
 }
 
-class LatchTest : public ::testing::Test {
+class LatchTest : public ManualAgentTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
-    DestroyAllEnclaves();
-    absl::StatusOr<Enclave> e = Enclave::Create(23);
-    ASSERT_TRUE(e.ok()) << e.status();
-    enclave_.emplace(*e);
-    ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
-  }
-  void TearDown() override { DestroyAllEnclaves(); }
-
-  // Moves `w`'s one thread in and releases it: runnable, never run (no
-  // agent runs it). Returns its gtid once its status word says so.
-  uint64_t RunnableGhostThread(GatedWorkers& w, ManualAgent& m) {
-    EXPECT_TRUE(w.MoveInto(*enclave_).ok());
-    w.Release();
-    const uint64_t gtid = *GetGtid(w.tid(0));
-    EXPECT_TRUE(Within(absl::Seconds(10), [&] {
-      std::optional<StatusWord> word = m.Word(gtid);
-      return word && word->runnable();
-    })) << "the released thread never became runnable";
-    return gtid;
-  }
-
-  // Latches `gtid` on `cpu` as an agent does: a commit refused as
-  // TARGET_STALE (the thread's word moved, its message is queued) is made
-  // again with the new barrier once that message is read. The messages
-  // that moved it are printed, so a spurious one would show.
-  static std::string Latch(ManualAgent& m, int cpu, uint64_t gtid) {
-    std::string result;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      std::vector<ghost_msg> before = m.Drain();
-      if (attempt > 0) {
-        std::cout << "stale commit; the messages queued meanwhile:";
-        for (const ghost_msg& msg : before) {
-          std::cout << " " << msg.type << "(gtid " << msg.gtid << ")";
-        }
-        std::cout << "\n";
-      }
-      result = TxnResultName(m.Try(cpu, gtid, m.Seq(gtid), 0));
-      if (result != "TARGET_STALE") break;
-    }
-    return result;
-  }
-
-  std::optional<Enclave> enclave_;
+  LatchTest() : ManualAgentTest(23, "1-2") {}
 };
 
 TEST_F(LatchTest, ANiceChangeOfALatchedThreadKeepsItsLatch) {
-  ManualAgent m(*enclave_);
+  ManualAgent& m = *agent_;
   std::atomic<bool> ran{false};
   GatedWorkers w(1, [&](int) { ran.store(true); });
-  const uint64_t gtid = RunnableGhostThread(w, m);
+  const uint64_t gtid = RunnableGhostThreads(w, 1, absl::Seconds(10))[0];
   CfsHog hog(kLatchCpu);
   m.AsAgent(kAgentCpu, [&] {
-    ASSERT_EQ(Latch(m, kLatchCpu, gtid), "COMPLETE");
+    ASSERT_EQ(Latch(kLatchCpu, gtid), "COMPLETE");
     const uint64_t latched_at = m.Word(gtid)->switch_time;
     // A nice change dequeues and enqueues the thread where it is.
     ASSERT_EQ(setpriority(PRIO_PROCESS, w.tid(0), 5), 0);
@@ -139,12 +93,12 @@ TEST_F(LatchTest, ANiceChangeOfALatchedThreadKeepsItsLatch) {
 }
 
 TEST_F(LatchTest, AnAffinityChangeAwayFromTheLatchedCpuTellsTheAgents) {
-  ManualAgent m(*enclave_);
+  ManualAgent& m = *agent_;
   GatedWorkers w(1, [&](int) {});
-  const uint64_t gtid = RunnableGhostThread(w, m);
+  const uint64_t gtid = RunnableGhostThreads(w, 1, absl::Seconds(10))[0];
   CfsHog hog(kLatchCpu);
   m.AsAgent(kAgentCpu, [&] {
-    ASSERT_EQ(Latch(m, kLatchCpu, gtid), "COMPLETE");
+    ASSERT_EQ(Latch(kLatchCpu, gtid), "COMPLETE");
     m.Drain();
     cpu_set_t only1;
     CPU_ZERO(&only1);
@@ -152,22 +106,16 @@ TEST_F(LatchTest, AnAffinityChangeAwayFromTheLatchedCpuTellsTheAgents) {
     ASSERT_EQ(sched_setaffinity(w.tid(0), sizeof(only1), &only1), 0);
     // The latch cannot run any more: its agents must hear it is waiting.
     std::vector<uint16_t> types;
-    EXPECT_TRUE(Within(absl::Seconds(5), [&] {
-      for (const ghost_msg& msg : m.Drain()) {
-        if (msg.gtid == gtid) types.push_back(msg.type);
-      }
-      for (uint16_t t : types) {
-        if (t == GHOST_MSG_PREEMPTED) return true;
-      }
-      return false;
-    })) << types.size() << " messages about the thread, none PREEMPTED";
+    EXPECT_TRUE(
+        AwaitMessage(gtid, GHOST_MSG_PREEMPTED, types, absl::Seconds(5)))
+        << types.size() << " messages about the thread, none PREEMPTED";
   });
 }
 
 TEST_F(LatchTest, AFailedSyncGroupLeavesNoMemberReady) {
-  ManualAgent m(*enclave_);
+  ManualAgent& m = *agent_;
   GatedWorkers w(1, [&](int) {});
-  const uint64_t gtid = RunnableGhostThread(w, m);
+  const uint64_t gtid = RunnableGhostThreads(w, 1, absl::Seconds(10))[0];
   m.AsAgent(kAgentCpu, [&] {
     ghost_txn* first = m.cpu_data().txn(kAgentCpu);
     ghost_txn* second = m.cpu_data().txn(kLatchCpu);

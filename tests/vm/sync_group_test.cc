@@ -20,23 +20,20 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "lib/abi/cpu_data_region.h"
-#include "lib/abi/enclave.h"
 #include "lib/abi/ghost_run.h"
-#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/cfs_hog.h"
 #include "tests/vm/gated_workers.h"
 #include "tests/vm/manual_agent.h"
-#include "tests/vm/vm_helpers.h"
+#include "tests/vm/manual_agent_test.h"
 #include "tests/vm/wait_for.h"
 
 namespace ghost {
 namespace {
 
 using ::ghost::testing::CfsHog;
-using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::GatedWorkers;
-using ::ghost::testing::ManualAgent;
+using ::ghost::testing::ManualAgentTest;
 
 constexpr int kAgentCpu = 1;
 constexpr int kCpuA = 2;
@@ -46,71 +43,9 @@ std::string Result(ghost_txn* txn) {
   return TxnResultName(CpuDataRegion::Result(txn));
 }
 
-class SyncGroupTest : public ::testing::Test {
+class SyncGroupTest : public ManualAgentTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
-    DestroyAllEnclaves();
-    absl::StatusOr<Enclave> e = Enclave::Create(24);
-    ASSERT_TRUE(e.ok()) << e.status();
-    enclave_.emplace(*e);
-    ASSERT_TRUE(enclave_->SetCpus("1-3").ok());
-    agent_.emplace(*enclave_);
-  }
-  void TearDown() override {
-    agent_.reset();
-    DestroyAllEnclaves();
-  }
-
-  // Moves `w`'s threads in and releases them: runnable, never run (no
-  // agent runs them). Returns their gtids once their words say so.
-  std::vector<uint64_t> RunnableThreads(GatedWorkers& w, int n) {
-    EXPECT_TRUE(w.MoveInto(*enclave_).ok());
-    w.Release();
-    std::vector<uint64_t> gtids;
-    for (int i = 0; i < n; ++i) {
-      const uint64_t gtid = *GetGtid(w.tid(i));
-      EXPECT_TRUE(testing::WaitFor([&] {
-        std::optional<StatusWord> word = agent_->Word(gtid);
-        return word && word->runnable();
-      })) << "a released thread never became runnable";
-      gtids.push_back(gtid);
-    }
-    return gtids;
-  }
-
-  // Latches `gtid` on `cpu` alone. A commit refused as TARGET_STALE (a
-  // message of the thread was queued after we read its barrier) is made
-  // again with the new barrier, as an agent does.
-  std::string Latch(int cpu, uint64_t gtid) {
-    std::string result;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      agent_->Drain();
-      result = TxnResultName(agent_->Try(cpu, gtid, agent_->Seq(gtid), 0));
-      if (result != "TARGET_STALE") break;
-    }
-    return result;
-  }
-
-  // Waits for a message of `type` about `gtid`; every message about it
-  // read meanwhile is appended to `seen`.
-  bool AwaitMessage(uint64_t gtid, uint16_t type, std::vector<uint16_t>& seen,
-                    absl::Duration limit) {
-    return testing::WaitFor(
-        [&] {
-          for (const ghost_msg& msg : agent_->Drain()) {
-            if (msg.gtid == gtid) seen.push_back(msg.type);
-          }
-          for (uint16_t t : seen) {
-            if (t == type) return true;
-          }
-          return false;
-        },
-        limit);
-  }
-
-  std::optional<Enclave> enclave_;
-  std::optional<ManualAgent> agent_;
+  SyncGroupTest() : ManualAgentTest(24, "1-3") {}
 };
 
 // A group that names one thread for two CPUs cannot run it on both: the
@@ -118,7 +53,7 @@ class SyncGroupTest : public ::testing::Test {
 TEST_F(SyncGroupTest, OneThreadNamedForTwoCpusRunsOnOneAndTheOtherIsStale) {
   std::atomic<int> ran_on{-1};
   GatedWorkers w(1, [&](int) { ran_on.store(sched_getcpu()); });
-  const uint64_t gtid = RunnableThreads(w, 1)[0];
+  const uint64_t gtid = RunnableGhostThreads(w, 1)[0];
   CfsHog hog_a(kCpuA), hog_b(kCpuB);
   agent_->AsAgent(kAgentCpu, [&] {
     ghost_txn* a = agent_->cpu_data().txn(kCpuA);
@@ -152,7 +87,7 @@ TEST_F(SyncGroupTest, OneThreadNamedForTwoCpusRunsOnOneAndTheOtherIsStale) {
 // agent as PREEMPTED; the member itself is POISONED.
 TEST_F(SyncGroupTest, AFailedGroupHandsBackTheLatchItReplaced) {
   GatedWorkers w(2, [&](int) {});
-  const std::vector<uint64_t> gtids = RunnableThreads(w, 2);
+  const std::vector<uint64_t> gtids = RunnableGhostThreads(w, 2);
   const uint64_t earlier = gtids[0], member = gtids[1];
   CfsHog hog(kCpuA);
   agent_->AsAgent(kAgentCpu, [&] {
@@ -189,7 +124,7 @@ TEST_F(SyncGroupTest, AFailedGroupHandsBackTheLatchItReplaced) {
 // thread's one fate, and no PREEMPTED follows it.
 TEST_F(SyncGroupTest, AFailedGroupThatMovedAThreadGivesItOneFate) {
   GatedWorkers w(1, [&](int) {});
-  const uint64_t gtid = RunnableThreads(w, 1)[0];
+  const uint64_t gtid = RunnableGhostThreads(w, 1)[0];
   CfsHog hog(kCpuA);
   agent_->AsAgent(kAgentCpu, [&] {
     ASSERT_EQ(Latch(kCpuA, gtid), "COMPLETE");
@@ -225,7 +160,7 @@ TEST_F(SyncGroupTest, ARunNothingMemberTakesTheCpuFromItsThread) {
     while (!stop.load()) {
     }
   });
-  const uint64_t gtid = RunnableThreads(w, 1)[0];
+  const uint64_t gtid = RunnableGhostThreads(w, 1)[0];
   agent_->AsAgent(kAgentCpu, [&] {
     ASSERT_EQ(Latch(kCpuA, gtid), "COMPLETE");
     ASSERT_TRUE(testing::WaitFor(

@@ -28,9 +28,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/abi/enclave.h"
-#include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
 #include "tests/vm/agent_fifo_process.h"
+#include "tests/vm/agent_process_test.h"
 #include "tests/vm/enclave_child.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
@@ -39,7 +39,7 @@ namespace ghost {
 namespace {
 
 using ::ghost::testing::AgentFifoProcess;
-using ::ghost::testing::DestroyAllEnclaves;
+using ::ghost::testing::AgentProcessTest;
 using ::ghost::testing::EnclaveExists;
 using ::ghost::testing::FinishInEnclave;
 using ::ghost::testing::RunInEnclave;
@@ -102,28 +102,22 @@ struct Spinners {
   }
 };
 
-class TimeSliceTest : public ::testing::TestWithParam<const char*> {
+class TimeSliceTest : public AgentProcessTest {
  protected:
+  TimeSliceTest() : AgentProcessTest(kEnclaveId, kCpus, kAgent) {}
+
   void SetUp() override {
-    ASSERT_EQ(access(kAgent, X_OK), 0) << kAgent << " is not in the VM";
-    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
-    DestroyAllEnclaves();
-    agent_ = std::make_unique<AgentFifoProcess>(
-        std::vector<std::string>{absl::StrCat("--policy=", GetParam()),
-                                 absl::StrCat("--cpus=", kCpus),
-                                 absl::StrCat("--enclave=", kEnclaveId)},
-        kAgent);
+    AgentProcessTest::SetUp();
+    if (HasFatalFailure()) return;
+    agent_ = Launch(absl::StrCat("--policy=", GetParam()), kAgent);
     ASSERT_TRUE(agent_->WaitForOutput("ready", absl::Seconds(30)))
         << agent_->output();
-    ASSERT_TRUE(WriteGhostfsFile(absl::StrCat(GHOSTFS_MOUNT_POINT, "/enclave_",
-                                              kEnclaveId, "/runnable_timeout"),
-                                 kWatchdogMs)
-                    .ok());
+    ASSERT_TRUE(SetWatchdog(kWatchdogMs).ok());
   }
 
   void TearDown() override {
     agent_.reset();
-    DestroyAllEnclaves();
+    AgentProcessTest::TearDown();
   }
 
   // The watchdog never fired: the enclave lives, nothing in `destroyed`
@@ -137,8 +131,7 @@ class TimeSliceTest : public ::testing::TestWithParam<const char*> {
       EXPECT_THAT(*destroyed,
                   Not(HasSubstr(absl::StrCat(kEnclaveId, " watchdog"))));
     }
-    agent_->Signal(SIGTERM);
-    EXPECT_EQ(agent_->WaitExit(absl::Seconds(20)), 0) << agent_->output();
+    ExpectCleanExit(*agent_);
   }
 
   const Enclave enclave_{kEnclaveId, GHOSTFS_MOUNT_POINT};

@@ -39,65 +39,6 @@ void CentralizedFifoScheduler::Enqueue(FifoTask& t, bool front) {
   front ? rq_.PushFront(&t) : rq_.PushBack(&t);
 }
 
-void CentralizedFifoScheduler::TaskNew(FifoTask& t, const ghost_msg&, int) {
-  if (t.state == TaskState::kRunnable) Enqueue(t, false);
-}
-
-void CentralizedFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&, int) {
-  Enqueue(t, false);
-}
-
-void CentralizedFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&, int) {
-  LeaveCpus(t);
-  slices().End(t);
-}
-
-void CentralizedFifoScheduler::TaskYield(FifoTask& t, const ghost_msg&, int) {
-  LeaveCpus(t);
-  slices().End(t);
-  Enqueue(t, false);
-}
-
-void CentralizedFifoScheduler::TaskPreempted(FifoTask& t, const ghost_msg&,
-                                             int) {
-  LeaveCpus(t);
-  // A thread that had its slice (we took the CPU for the next one) waits
-  // its turn; one a higher class took the CPU from resumes first.
-  if (slices().Over(t, Now())) {
-    EndSlice(t);
-    Enqueue(t, /*front=*/false);
-    return;
-  }
-  Enqueue(t, /*front=*/true);
-}
-
-void CentralizedFifoScheduler::TaskGone(FifoTask& t, const ghost_msg*, int) {
-  LeaveCpus(t);
-  TakeSlicedOut(t);
-  slices().End(t);
-  rq_.Remove(&t);
-}
-
-void CentralizedFifoScheduler::TaskDiscovered(FifoTask& t, TaskState, int) {
-  slices().End(t);
-  // "On a CPU" where we did not latch it: queue it anyway. If it really
-  // runs elsewhere the commit fails TARGET_ONCPU and its leaving will tell
-  // us; if the word was behind, the commit runs it.
-  if (t.state == TaskState::kRunnable ||
-      (t.state == TaskState::kRunning && !LatchedAnywhere(t))) {
-    LeaveCpus(t);
-    Enqueue(t, false);
-  } else {
-    rq_.Remove(&t);
-    LeaveCpus(t);
-  }
-}
-
-void CentralizedFifoScheduler::TaskAffinityChanged(FifoTask& t,
-                                                   const ghost_msg&, int) {
-  t.not_allowed.Clear();
-}
-
 // Fills every free CPU (and every CPU whose thread had its slice) from the
 // queue: the oldest thread first, each on the free CPU nearest where it
 // last ran.

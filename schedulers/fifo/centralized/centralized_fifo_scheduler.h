@@ -65,19 +65,11 @@ class CentralizedFifoScheduler final : public CentralizedPolicy<FifoTask> {
   size_t queued() const { return rq_.size(); }
 
  protected:
-  void TaskNew(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskWakeup(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskBlocked(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskYield(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskPreempted(FifoTask& t, const ghost_msg& msg, int agent_cpu) override;
-  void TaskGone(FifoTask& t, const ghost_msg* msg, int agent_cpu) override;
-  void TaskDiscovered(FifoTask& t, TaskState before, int agent_cpu) override;
-  void TaskAffinityChanged(FifoTask& t, const ghost_msg& msg,
-                           int agent_cpu) override;
-
-  // CentralizedPolicy.
+  // CentralizedPolicy (which handles the threads' messages through
+  // Enqueue() and Dequeue()).
   void Decide(int64_t now) override;
-  void Requeue(FifoTask& t, bool front) override { Enqueue(t, front); }
+  void Enqueue(FifoTask& t, bool front) override;
+  void Dequeue(FifoTask& t) override { rq_.Remove(&t); }
   const FifoTask* Head() const override {
     return rq_.empty() ? nullptr : rq_.front();
   }
@@ -86,8 +78,6 @@ class CentralizedFifoScheduler final : public CentralizedPolicy<FifoTask> {
   }
 
  private:
-  void Enqueue(FifoTask& t, bool front);
-
   RunQueue<FifoTask> rq_;
   std::vector<int> free_;  // CPUs a round can fill (sized once)
 };
