@@ -27,6 +27,7 @@
 #include "lib/abi/ghostfs_mount.h"
 #include "tests/vm/cfs_hog.h"
 #include "tests/vm/manual_agent.h"
+#include "tests/vm/manual_agent_test.h"
 #include "tests/vm/vm_helpers.h"
 #include "tests/vm/wait_for.h"
 
@@ -34,8 +35,8 @@ namespace ghost {
 namespace {
 
 using ::ghost::testing::CfsHog;
-using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::ManualAgent;
+using ::ghost::testing::ManualAgentTest;
 using ::ghost::testing::WaitFor;
 
 constexpr unsigned int kEnclaveId = 37;
@@ -44,23 +45,13 @@ constexpr int kEntryCpu = 2;
 // Evicting one thread takes milliseconds; the emulated VM gets room.
 constexpr absl::Duration kDestroyLimit = absl::Seconds(10);
 
-class DestroyTest : public ::testing::Test {
+class DestroyTest : public ManualAgentTest {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(EnsureGhostfsMounted(GHOSTFS_MOUNT_POINT).ok());
-    DestroyAllEnclaves();
-    absl::StatusOr<Enclave> e = Enclave::Create(kEnclaveId);
-    ASSERT_TRUE(e.ok()) << e.status();
-    enclave_.emplace(*e);
-    ASSERT_TRUE(enclave_->SetCpus("1-2").ok());
-  }
-  void TearDown() override { DestroyAllEnclaves(); }
-
-  std::optional<Enclave> enclave_;
+  DestroyTest() : ManualAgentTest(kEnclaveId, "1-2") {}
 };
 
 TEST_F(DestroyTest, ADestroyDoesNotWaitForAThreadPreemptedAsItEntered) {
-  ManualAgent m(*enclave_);
+  ManualAgent& m = *agent_;
   // Keeps CPU 2 busy, so the entering thread is preempted the moment it
   // becomes a ghost thread.
   CfsHog hog(kEntryCpu);
