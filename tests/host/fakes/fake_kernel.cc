@@ -81,6 +81,8 @@ absl::StatusOr<uint32_t> FakeKernel::AttachAgent(int cpu) {
   // Word 0 may be an agent's: keep 0 meaning "none" by storing index + 1.
   agent_sw_[cpu] = i + 1;
   caller_detached_[cpu] = false;
+  asleep_[cpu] = false;
+  bypass_ = false;  // the first agent back ends it
   return i;
 }
 
@@ -91,6 +93,50 @@ void FakeKernel::Destroy(const std::string& reason) {
 
 void FakeKernel::BumpAgent(int cpu) {
   if (agent_sw_[cpu] != 0) words_[agent_sw_[cpu] - 1].barrier++;
+  asleep_[cpu] = false;
+}
+
+void FakeKernel::KillAgents() {
+  for (int cpu : cpus_) {
+    if (agent_sw_[cpu] == 0) continue;
+    if (const uint64_t held = held_[cpu]; held != 0) {
+      held_[cpu] = 0;
+      Produce(held, GHOST_MSG_PREEMPTED, 0, cpu);
+    }
+    ghost_status_word& w = words_[agent_sw_[cpu] - 1];
+    w = ghost_status_word{};
+    free_words_.push_back(agent_sw_[cpu] - 1);
+    agent_sw_[cpu] = 0;
+    asleep_[cpu] = false;
+    if (txns_[cpu].state == GHOST_TXN_READY) txns_[cpu].state = GHOST_TXN_NO_AGENT;
+  }
+  bypass_ = true;
+}
+
+void FakeKernel::RunInBypass(uint64_t gtid, int cpu) {
+  Thread& t = T(gtid);
+  if (!bypass_ || t.state != ThreadState::kRunnable || running_[cpu] != 0 ||
+      (t.allowed.has_value() && !t.allowed->Contains(cpu))) {
+    return;
+  }
+  t.state = ThreadState::kRunning;
+  t.cpu = cpu;
+  t.last_cpu = cpu;
+  t.run_flags = 0;
+  running_[cpu] = gtid;
+  WriteWord(gtid);
+}
+
+void FakeKernel::AgentTakesCpu(int cpu) {
+  const uint64_t gtid = running_[cpu];
+  if (gtid == 0 || agent_sw_[cpu] == 0) return;
+  Thread& t = T(gtid);
+  t.state = ThreadState::kRunnable;
+  t.cpu = -1;
+  running_[cpu] = 0;
+  quiet_cpu_ = cpu;
+  Produce(gtid, GHOST_MSG_PREEMPTED, 0, cpu);
+  quiet_cpu_ = -1;
 }
 
 void FakeKernel::WriteWord(uint64_t gtid) {
@@ -149,6 +195,7 @@ void FakeKernel::Tick(int cpu) {
 }
 
 int FakeKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  if (on_cpu_channel_ != nullptr) on_cpu_channel_(*this, on_cpu_channel_arg_);
   if (!InEnclave(cpu)) return EINVAL;
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i]->channel->id() == channel.id()) {
@@ -416,6 +463,7 @@ int FakeKernel::BlockAgent(uint32_t agent_barrier) {
     return ESTALE;
   }
   ++blocks_;
+  asleep_[caller_cpu_] = true;
   if (const uint64_t held = held_[caller_cpu_]; held != 0) {
     Latch(caller_cpu_, held);  // the agent is off its CPU: the latch runs
   }
