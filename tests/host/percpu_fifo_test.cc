@@ -366,7 +366,8 @@ TEST_F(PerCpuFifoDiscoveryTest, RunnableThreadsFoundAtStartAreSpread) {
   ASSERT_TRUE(kernel_.CreateChannel(256, /*make_default=*/true).ok());
   for (int i = 0; i < 30; ++i) kernel_.Spawn();
   Start();
-  for (int cpu : cpus_) EXPECT_EQ(sched_.queued(cpu), 10) << "CPU " << cpu;
+  // A third each, give or take what a move must save (kMoveMargin).
+  for (int cpu : cpus_) EXPECT_NEAR(sched_.queued(cpu), 10, 1) << "CPU " << cpu;
   RoundAll();
   for (int cpu : cpus_) EXPECT_NE(kernel_.running_gtid(cpu), 0u);
   EXPECT_EQ(sched_.steals(), 0u);

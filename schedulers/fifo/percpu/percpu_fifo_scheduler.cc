@@ -151,17 +151,26 @@ int PerCpuFifoScheduler::Load(const Cpu& c) const {
          (c.busy.load(std::memory_order_relaxed) ? 1 : 0);
 }
 
+// A move costs a system call (Associate) and the target's agent a wakeup
+// (a ping, or its ticks waking it from now on). It pays only where the
+// thread runs clearly sooner: on an idle CPU, or one with kMoveMargin
+// fewer threads. Beside a CPU-bound thread on every CPU, a new thread
+// behind its parent's CPU-bound one would otherwise be moved to a CPU
+// where it waits just as long for another (a churn of short-lived
+// threads then paid a move for nearly every thread).
 PerCpuFifoScheduler::Cpu* PerCpuFifoScheduler::Lighter(const FifoTask& t,
                                                        const Cpu& than) {
+  const int than_load = Load(than);
   Cpu* best = nullptr;
-  int best_load = Load(than);
+  int best_load = 0;
   bool best_idle = false;
   for (auto& c : cpus_) {
     if (c.get() == &than || !t.AllowedOn(c->cpu)) continue;
     const int load = Load(*c);
     const bool idle = c->idle.load(std::memory_order_relaxed);
-    if (load < best_load || (best != nullptr && load == best_load &&
-                             idle && !best_idle)) {
+    if (!idle && load + kMoveMargin > than_load) continue;
+    if (best == nullptr || load < best_load ||
+        (load == best_load && idle && !best_idle)) {
       best = c.get();
       best_load = load;
       best_idle = idle;
@@ -184,7 +193,8 @@ void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
 // waits for it lets it run right there (one that goes on running makes
 // that CPU's ticks look again; without ticks nothing would wake that
 // CPU's agent while the parent runs on, so the child stays here, where
-// helpers come at once). Behind waiting threads, on the CPU with fewer.
+// helpers come at once). Behind waiting threads, on an idle CPU or one
+// with clearly fewer (Lighter).
 void PerCpuFifoScheduler::Place(Cpu& here, FifoTask& t, int parent) {
   if (t.queued()) return;
   Cpu* there = &here;
