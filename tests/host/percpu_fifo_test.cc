@@ -157,6 +157,32 @@ TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   EXPECT_EQ(kernel_.cpu_of(b), 2);
 }
 
+// The agents of CPUs 2 and 3 have not run yet (not idle, as many threads
+// as CPU 1 would have): b waits behind a on CPU 1.
+TEST_F(PerCpuFifoTest, AYieldingThreadGoesBehindTheOthers) {
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(a), 1);
+  kernel_.Yield(a);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(b), 1);
+  EXPECT_TRUE(kernel_.runnable(a));
+  kernel_.Block(b);
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+}
+
+TEST_F(PerCpuFifoTest, APreemptedThreadResumesFirst) {
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);
+  kernel_.Preempt(a);  // a higher class took CPU 1
+  Round(1);
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_TRUE(kernel_.runnable(b));
+}
+
 // A thread that arrives where another one already waits goes to an idle
 // CPU at once (its agent is pinged), not after a help delay or a steal.
 TEST_F(PerCpuFifoTest, AThreadArrivingBehindAWaitingOneGoesToAnIdleCpu) {
