@@ -69,9 +69,10 @@ TEST_F(PerCpuSpreadTest, ABurstOfNewThreadsRunsOnEveryCpuAtOnce) {
     EXPECT_NE(kernel_.running_gtid(cpu), 0u)
         << "CPU " << cpu << " waits for a tick to get a thread";
   }
-  // Each CPU has a third of the threads, give or take one.
+  // Each CPU has a third of the threads, give or take the two a thread
+  // must save to be moved off a busy CPU (kMoveMargin).
   for (int cpu : cpus_) {
-    EXPECT_NEAR(Threads(cpu), (kChildren + 1) / 3.0, 1.0) << "CPU " << cpu;
+    EXPECT_NEAR(Threads(cpu), (kChildren + 1) / 3.0, 2.0) << "CPU " << cpu;
   }
 }
 
@@ -96,7 +97,7 @@ TEST_F(PerCpuSpreadTest, ThreadsWokenTogetherSpreadOverTheCpus) {
   Settle();
   for (int cpu : cpus_) {
     EXPECT_NE(kernel_.running_gtid(cpu), 0u) << "CPU " << cpu;
-    EXPECT_NEAR(Threads(cpu), (kChildren + 1) / 3.0, 1.0) << "CPU " << cpu;
+    EXPECT_NEAR(Threads(cpu), (kChildren + 1) / 3.0, 2.0) << "CPU " << cpu;
   }
 }
 

@@ -17,7 +17,7 @@ namespace ghost::fifo {
 struct FifoTask : Task, RunQueueLinks<FifoTask> {
   // Its CPU set holds CPUs 0 .. `nr_cpus` - 1 without allocating.
   explicit FifoTask(int nr_cpus = 0)
-      : not_allowed(nr_cpus), latched_on(nr_cpus) {}
+      : not_allowed(nr_cpus), known_allowed(nr_cpus) {}
 
   // The blank task of a policy on `cpus`: sized to the machine (and to
   // the largest of `cpus`, for a fake kernel's larger numbers).
@@ -30,10 +30,12 @@ struct FifoTask : Task, RunQueueLinks<FifoTask> {
   // CPUs where a commit failed CPU_NOT_ALLOWED; cleared when its affinity
   // changes. A policy skips them.
   CpuSet not_allowed;
-  // CPUs where a commit of it completed since its affinity last changed
-  // (or since the agent learned of it): a commit there will not be refused
+  // CPUs its affinity surely allows, learned since it last changed (or
+  // since the agent learned of the thread): where a commit of it completed,
+  // and where the kernel put a forked child (its select_task_rq keeps a
+  // thread on an allowed CPU). A commit there will not be refused
   // CPU_NOT_ALLOWED. Cleared with `not_allowed`.
-  CpuSet latched_on;
+  CpuSet known_allowed;
   int64_t run_start_ns = 0;  // when it was last latched
   int64_t queued_ns = 0;     // when it joined its run queue (policy clock)
   // When its turn on a CPU began (0: not in a turn; time_slice.h).
@@ -44,7 +46,7 @@ struct FifoTask : Task, RunQueueLinks<FifoTask> {
   // Its affinity changed: what commits taught about it no longer holds.
   void ForgetAffinity() {
     not_allowed.Clear();
-    latched_on.Clear();
+    known_allowed.Clear();
   }
 };
 

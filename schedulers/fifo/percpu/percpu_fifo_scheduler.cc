@@ -151,17 +151,26 @@ int PerCpuFifoScheduler::Load(const Cpu& c) const {
          (c.busy.load(std::memory_order_relaxed) ? 1 : 0);
 }
 
+// A move costs a system call (Associate) and the target's agent a wakeup
+// (a ping, or its ticks waking it from now on). It pays only where the
+// thread runs clearly sooner: on an idle CPU, or one with kMoveMargin
+// fewer threads. Beside a CPU-bound thread on every CPU, a new thread
+// behind its parent's CPU-bound one would otherwise be moved to a CPU
+// where it waits just as long for another (a churn of short-lived
+// threads then paid a move for nearly every thread).
 PerCpuFifoScheduler::Cpu* PerCpuFifoScheduler::Lighter(const FifoTask& t,
                                                        const Cpu& than) {
+  const int than_load = Load(than);
   Cpu* best = nullptr;
-  int best_load = Load(than);
+  int best_load = 0;
   bool best_idle = false;
   for (auto& c : cpus_) {
     if (c.get() == &than || !t.AllowedOn(c->cpu)) continue;
     const int load = Load(*c);
     const bool idle = c->idle.load(std::memory_order_relaxed);
-    if (load < best_load || (best != nullptr && load == best_load &&
-                             idle && !best_idle)) {
+    if (!idle && load + kMoveMargin > than_load) continue;
+    if (best == nullptr || load < best_load ||
+        (load == best_load && idle && !best_idle)) {
       best = c.get();
       best_load = load;
       best_idle = idle;
@@ -174,7 +183,15 @@ PerCpuFifoScheduler::Cpu* PerCpuFifoScheduler::Lighter(const FifoTask& t,
 void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
                                   int agent_cpu) {
   if (t.state != TaskState::kRunnable) return;
-  Place(CpuOf(agent_cpu), t, (msg.flags & GHOST_MSG_F_FORKED) ? msg.cpu : -1);
+  const bool forked = msg.flags & GHOST_MSG_F_FORKED;
+  // The kernel queued a child on a CPU its affinity allows (a change of
+  // that since comes after this message): committed there, it runs with
+  // one system call (Run). A churn of short-lived children runs each once.
+  if (forked && msg.cpu >= 0 && msg.cpu < static_cast<int>(index_.size()) &&
+      index_[msg.cpu] >= 0) {
+    t.known_allowed.Add(msg.cpu);
+  }
+  Place(CpuOf(agent_cpu), t, forked ? msg.cpu : -1);
 }
 
 // Where a thread that became runnable waits (placement, in the header):
@@ -184,7 +201,8 @@ void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
 // waits for it lets it run right there (one that goes on running makes
 // that CPU's ticks look again; without ticks nothing would wake that
 // CPU's agent while the parent runs on, so the child stays here, where
-// helpers come at once). Behind waiting threads, on the CPU with fewer.
+// helpers come at once). Behind waiting threads, on an idle CPU or one
+// with clearly fewer (Lighter).
 void PerCpuFifoScheduler::Place(Cpu& here, FifoTask& t, int parent) {
   if (t.queued()) return;
   Cpu* there = &here;
@@ -362,10 +380,12 @@ void PerCpuFifoScheduler::Round(int cpu) {
 // A refusal that a message about the thread follows (stale, on a CPU,
 // not runnable, gone) wakes it; CPU_NOT_ALLOWED does not, and a thread
 // that only this agent could hand on would be stranded. So a thread is
-// committed with the block only where a commit of it completed before (its
-// affinity allows that CPU) and while we believe it is off every CPU;
-// otherwise the commit comes first and the block only if it latched (one
-// more system call, the first time a thread runs on a CPU).
+// committed with the block only on a CPU its affinity surely allows (a
+// commit of it completed there before, or the kernel put it there when it
+// was forked: FifoTask::known_allowed) and while we believe it is off
+// every CPU; otherwise the commit comes first and the block only if it
+// latched (one more system call, the first time a thread runs on such a
+// CPU).
 void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   const RunRequest req = {.cpu = c.cpu,
                           .gtid = t.gtid,
@@ -373,7 +393,7 @@ void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
                           .agent_barrier = agent_barrier,
                           .run_flags = kRunFlags};
   const bool block_in_commit =
-      t.latched_on.Contains(c.cpu) && t.state != TaskState::kRunning;
+      t.known_allowed.Contains(c.cpu) && t.state != TaskState::kRunning;
   // While the agent sleeps in the commit, the thread is latched here, not
   // a runnable one that no queue holds (what the census would say).
   const TaskState before = t.state;
@@ -391,7 +411,7 @@ void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   if (result == GHOST_TXN_COMPLETE) {
     c.current = &t;
     c.busy.store(true, std::memory_order_relaxed);
-    t.latched_on.Add(c.cpu);
+    t.known_allowed.Add(c.cpu);
     slices_.Begin(t, options_.clock());
     return;
   }

@@ -14,10 +14,12 @@
 // nothing else waits there: a thread woken by the one running there (a
 // pipe, a futex hand-off, a parent waiting for its child) then runs right
 // there when its waker blocks, with no cross-CPU wakeup. If threads
-// already wait there, it goes to the allowed CPU with the fewest threads
-// (an idle one first, whose agent is pinged), so a burst of new or woken
-// threads (a creator starting 600 workers) spreads over the CPUs at once
-// instead of waiting for stealing to move them one at a time.
+// already wait there, it goes to an idle CPU (whose agent is pinged) or
+// to one with at least two fewer threads, the fewest first, so a burst of
+// new or woken threads (a creator starting 600 workers) spreads over the
+// CPUs at once instead of waiting for stealing to move them one at a time,
+// while a thread beside equally busy CPUs stays (a move costs a system
+// call and a wakeup of the target's agent, and would not run it sooner).
 //
 // A CPU runs one thread at a time until it blocks, yields, or has run for
 // its `slice` while other threads wait (time_slice.h): then it goes to the
@@ -177,8 +179,11 @@ class PerCpuFifoScheduler final : public PolicyFor<FifoTask> {
   void Place(Cpu& here, FifoTask& t, int parent);
   // Threads on `c`: queued, and the one it runs.
   int Load(const Cpu& c) const;
-  // The allowed CPU with the fewest threads if it has fewer than `than`
-  // (an idle one on a tie), else nullptr.
+  // A thread moves to a busy CPU only if that has this many fewer threads
+  // than where it would wait (a move's cost, at Lighter).
+  static constexpr int kMoveMargin = 2;
+  // The allowed CPU with the fewest threads among those idle or with
+  // kMoveMargin fewer than `than` (an idle one on a tie), else nullptr.
   Cpu* Lighter(const FifoTask& t, const Cpu& than);
   // Hands `t` from `here` (whose lock is held) to `there`'s queue; false
   // if `there` is busy being locked or the kernel refuses (news about it

@@ -93,6 +93,7 @@ void FakeKernel::Destroy(const std::string& reason) {
 
 void FakeKernel::BumpAgent(int cpu) {
   if (agent_sw_[cpu] != 0) words_[agent_sw_[cpu] - 1].barrier++;
+  if (asleep_[cpu]) ++agent_wakeups_;
   asleep_[cpu] = false;
 }
 
@@ -195,6 +196,7 @@ void FakeKernel::Tick(int cpu) {
 }
 
 int FakeKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  ++cpu_channel_calls_;
   if (on_cpu_channel_ != nullptr) on_cpu_channel_(*this, on_cpu_channel_arg_);
   if (!InEnclave(cpu)) return EINVAL;
   for (size_t i = 0; i < queues_.size(); ++i) {
@@ -322,6 +324,7 @@ bool FakeKernel::freed(uint64_t gtid) const {
 
 int FakeKernel::Associate(const Channel& channel, uint64_t gtid,
                           uint32_t barrier) {
+  ++associate_calls_;
   int qi = -1;
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i]->channel->id() == channel.id()) qi = i;
@@ -429,7 +432,7 @@ int FakeKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
   if (flags & GHOST_COMMIT_F_BLOCK && before_block_ != nullptr) {
     before_block_(*this, before_block_arg_);
   }
-  if ((flags & GHOST_COMMIT_F_BLOCK) && BlockAgent(agent_barrier) == ESTALE) {
+  if ((flags & GHOST_COMMIT_F_BLOCK) && Sleep(agent_barrier) == ESTALE) {
     HoldLatch(caller_cpu_);
   }
   return group && !all_ok ? 0 : completed;
@@ -455,6 +458,11 @@ void FakeKernel::ForgetHeld(uint64_t gtid) {
 }
 
 int FakeKernel::BlockAgent(uint32_t agent_barrier) {
+  ++block_calls_;
+  return Sleep(agent_barrier);
+}
+
+int FakeKernel::Sleep(uint32_t agent_barrier) {
   if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) {
     if (caller_cpu_ >= 0) caller_detached_[caller_cpu_] = true;
     return EINVAL;
@@ -471,6 +479,7 @@ int FakeKernel::BlockAgent(uint32_t agent_barrier) {
 }
 
 int FakeKernel::PingAgent(int cpu) {
+  ++ping_calls_;
   if (cpu < 0 || cpu >= kMaxCpus || agent_sw_[cpu] == 0) return ENOENT;
   BumpAgent(cpu);
   ++pings_[cpu];

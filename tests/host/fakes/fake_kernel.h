@@ -133,6 +133,15 @@ class FakeKernel final : public KernelInterface {
   int latches() const { return latches_; }
   int blocks() const { return blocks_; }
   int pings(int cpu) const { return pings_[cpu]; }
+  // System calls of each kind, to compare what policies cost the kernel:
+  // BlockAgent calls alone (not the block inside a commit), Associate,
+  // PingAgent and SetCpuChannel calls, whatever their result.
+  int block_calls() const { return block_calls_; }
+  int associate_calls() const { return associate_calls_; }
+  int ping_calls() const { return ping_calls_; }
+  int cpu_channel_calls() const { return cpu_channel_calls_; }
+  // Times a sleeping agent was woken (an event, a ping, its thread left).
+  int agent_wakeups() const { return agent_wakeups_; }
   int ticks_sent(int cpu) const { return ticks_sent_[cpu]; }
   bool ticks_enabled() const { return ticks_enabled_; }
   // The channel id the CPU messages of `cpu` go to (-1: none).
@@ -191,6 +200,8 @@ class FakeKernel final : public KernelInterface {
   void WriteWord(uint64_t gtid);
   void BumpAgent(int cpu);
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
+  // The block of BlockAgent and of a commit with GHOST_COMMIT_F_BLOCK.
+  int Sleep(uint32_t agent_barrier);
   int32_t Check(int cpu, const ghost_txn& txn);
   void Latch(int cpu, uint64_t gtid);
   void HoldLatch(int cpu);
@@ -226,6 +237,11 @@ class FakeKernel final : public KernelInterface {
   int last_commit_size_ = 0;
   int latches_ = 0;
   int blocks_ = 0;
+  int block_calls_ = 0;
+  int associate_calls_ = 0;
+  int ping_calls_ = 0;
+  int cpu_channel_calls_ = 0;
+  int agent_wakeups_ = 0;
   uint64_t dropped_ = 0;
   int quiet_cpu_ = -1;  // a delivery does not wake this CPU's agent
   void (*before_commit_)(FakeKernel&, void*) = nullptr;
