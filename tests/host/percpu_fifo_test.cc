@@ -1,9 +1,12 @@
 // The per-CPU FIFO policy's decisions on scripted event streams, against
 // the in-process fake kernel. The real kernel: tests/vm/agent_fifo_test.cc.
+#include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/runtime/census.h"
 #include "lib/util/cpu_set.h"
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
@@ -37,6 +40,22 @@ class PerCpuFifoTest : public ::testing::Test {
   }
 
   void Advance(absl::Duration d) { now_ += absl::ToInt64Nanoseconds(d); }
+
+  // As real agents do: every agent that something woke runs its rounds,
+  // taking its CPU from the thread running there, until all sleep again.
+  void Settle() {
+    for (int pass = 0; pass < 100; ++pass) {
+      bool ran = false;
+      for (int cpu : cpus_) {
+        if (kernel_.agent_asleep(cpu)) continue;
+        kernel_.AgentTakesCpu(cpu);
+        Round(cpu);
+        ran = true;
+      }
+      if (!ran) return;
+    }
+    ADD_FAILURE() << "the agents never went to sleep";
+  }
 
   int64_t now_ = 1000000000;
   FakeKernel kernel_;
@@ -111,22 +130,25 @@ TEST_F(PerCpuFifoTest, AForkedChildRunsOnItsParentsCpuWhenTheParentWaits) {
   EXPECT_EQ(kernel_.running_gtid(2), 0u);
 }
 
+// Every CPU is busy when b arrives, so it waits on CPU 1; once CPU 2 has
+// nothing to run, it takes b.
 TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   RoundAll();  // every agent goes to sleep idle
-  const uint64_t a = kernel_.Spawn();
+  std::vector<uint64_t> busy;
+  for (int i = 0; i < 3; ++i) {
+    busy.push_back(kernel_.Spawn());
+    RoundAll();
+  }
+  for (int cpu : cpus_) ASSERT_NE(kernel_.running_gtid(cpu), 0u);
   const uint64_t b = kernel_.Spawn();
-  Round(1);  // a runs on 1, b waits there
-  EXPECT_EQ(kernel_.cpu_of(a), 1);
-  EXPECT_EQ(sched_.queued(1), 1);
-  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 0)
-      << "a may block soon and b run here: no helper yet";
-  Advance(absl::Milliseconds(1));
-  kernel_.Tick(1);  // b waits: the tick wakes CPU 1's agent
   Round(1);
-  EXPECT_GT(kernel_.pings(2) + kernel_.pings(3), 0) << "a helper was woken";
+  ASSERT_EQ(sched_.queued(1), 1) << "no CPU has fewer threads";
+  const uint64_t steals = sched_.steals();
+  const uint64_t on2 = kernel_.running_gtid(2);
+  kernel_.Block(on2);
   Round(2);
   EXPECT_EQ(kernel_.cpu_of(b), 2);
-  EXPECT_EQ(sched_.steals(), 1u);
+  EXPECT_EQ(sched_.steals(), steals + 1);
   // b's messages now go to CPU 2's queue: its block is seen there.
   kernel_.Block(b);
   Round(2);
@@ -135,6 +157,8 @@ TEST_F(PerCpuFifoTest, AnIdleCpuStealsWhatTheBusyOneCannotRun) {
   EXPECT_EQ(kernel_.cpu_of(b), 2);
 }
 
+// The agents of CPUs 2 and 3 have not run yet (not idle, as many threads
+// as CPU 1 would have): b waits behind a on CPU 1.
 TEST_F(PerCpuFifoTest, AYieldingThreadGoesBehindTheOthers) {
   const uint64_t a = kernel_.Spawn();
   const uint64_t b = kernel_.Spawn();
@@ -157,6 +181,27 @@ TEST_F(PerCpuFifoTest, APreemptedThreadResumesFirst) {
   Round(1);
   EXPECT_EQ(kernel_.cpu_of(a), 1);
   EXPECT_TRUE(kernel_.runnable(b));
+}
+
+// A thread that arrives where another one already waits goes to an idle
+// CPU at once (its agent is pinged), not after a help delay or a steal.
+TEST_F(PerCpuFifoTest, AThreadArrivingBehindAWaitingOneGoesToAnIdleCpu) {
+  RoundAll();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn();
+  const uint64_t b = kernel_.Spawn();
+  Round(1);  // a runs on 1; b would wait behind it
+  EXPECT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_EQ(sched_.queued(1), 0);
+  EXPECT_EQ(kernel_.pings(2) + kernel_.pings(3), 1);
+  RoundAll();
+  EXPECT_NE(kernel_.cpu_of(b), -1);
+  EXPECT_NE(kernel_.cpu_of(b), 1);
+  EXPECT_EQ(sched_.steals(), 0u);
+  EXPECT_EQ(sched_.placed_elsewhere(), 1u);
+  Policy::Counters counters;
+  sched_.AddCounters(counters);
+  EXPECT_THAT(counters, ::testing::Contains(::testing::Pair(
+                            "placed_elsewhere", uint64_t{1})));
 }
 
 // CPU 1 is held by a thread that never blocks, with b queued behind it;
@@ -207,6 +252,41 @@ TEST_F(PerCpuFifoTest, AThreadNotAllowedOnItsHomeCpuRunsElsewhere) {
   EXPECT_EQ(kernel_.cpu_of(a), -1) << "CPU 2 is not allowed either";
   Round(3);
   EXPECT_EQ(kernel_.cpu_of(a), 3);
+}
+
+// The kernel blocks an agent in a commit with GHOST_COMMIT_F_BLOCK even if
+// the commit is refused. Refused CPU_NOT_ALLOWED, no message follows: had
+// the agent slept there, the thread (off every queue meanwhile) and the
+// idle agents of the CPUs it may run on would wait for an unrelated event.
+TEST_F(PerCpuFifoTest, AThreadRefusedByItsCpuIsNotLeftWithEveryAgentAsleep) {
+  Settle();  // every agent goes to sleep idle
+  const uint64_t a = kernel_.Spawn(/*runnable=*/false);
+  kernel_.SetAllowed(a, uint64_t{1} << 3);
+  kernel_.Wake(a);
+  Settle();
+  EXPECT_EQ(kernel_.cpu_of(a), 3);
+  EXPECT_GE(sched_.txns().by_result[GHOST_TXN_CPU_NOT_ALLOWED].load(), 1u);
+}
+
+// While its agent sleeps in the commit that runs it, a thread is running
+// (latched on that CPU), not runnable on no queue: the agent's census
+// (printed when it stops) must not report it as lost.
+TEST_F(PerCpuFifoTest, AThreadBeingLatchedIsRunningNotLost) {
+  const uint64_t a = kernel_.Spawn();
+  struct Seen {
+    PerCpuFifoScheduler* sched;
+    std::string census;
+  } seen{&sched_, ""};
+  kernel_.set_before_commit(
+      [](FakeKernel&, void* p) {
+        auto* s = static_cast<Seen*>(p);
+        s->census = Census(*s->sched);
+      },
+      &seen);
+  Round(1);
+  ASSERT_EQ(kernel_.cpu_of(a), 1);
+  EXPECT_THAT(seen.census, ::testing::EndsWith("runnable but not queued (word):"));
+  EXPECT_THAT(seen.census, ::testing::HasSubstr("@1;"));
 }
 
 // CPUs numbered past any 64-bit mask: a refusal there is remembered.
@@ -273,7 +353,8 @@ TEST_F(PerCpuFifoTest, EveryThreadOfAManyThreadStreamRuns) {
   EXPECT_EQ(kernel_.live_threads(), 0);
   RoundAll();
   EXPECT_EQ(sched_.tasks().live(), 0);
-  EXPECT_GT(sched_.steals(), 0u);
+  EXPECT_GT(sched_.steals() + sched_.placed_elsewhere(), 0u)
+      << "the threads were spread over the CPUs";
   EXPECT_EQ(sched_.stats().gaps.load(), 0u);
   EXPECT_EQ(sched_.stats().illegal.load(), 0u);
 }
@@ -302,6 +383,20 @@ TEST_F(PerCpuFifoDiscoveryTest, ANewAgentAdoptsEveryLiveThread) {
   RoundAll(2);
   EXPECT_NE(kernel_.cpu_of(blocked), -1);
   EXPECT_EQ(sched_.stats().gaps.load(), 0u);
+}
+
+// After an agent's death every thread may be runnable at once: the new
+// agent spreads them over its CPUs as it finds them, rather than leaving
+// them on the home CPU for the others to steal one at a time.
+TEST_F(PerCpuFifoDiscoveryTest, RunnableThreadsFoundAtStartAreSpread) {
+  ASSERT_TRUE(kernel_.CreateChannel(256, /*make_default=*/true).ok());
+  for (int i = 0; i < 30; ++i) kernel_.Spawn();
+  Start();
+  // A third each, give or take what a move must save (kMoveMargin).
+  for (int cpu : cpus_) EXPECT_NEAR(sched_.queued(cpu), 10, 1) << "CPU " << cpu;
+  RoundAll();
+  for (int cpu : cpus_) EXPECT_NE(kernel_.running_gtid(cpu), 0u);
+  EXPECT_EQ(sched_.steals(), 0u);
 }
 
 class PerCpuFifoOverflowTest : public PerCpuFifoTest {

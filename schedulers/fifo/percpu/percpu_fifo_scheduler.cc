@@ -47,10 +47,12 @@ PerCpuFifoScheduler::PerCpuFifoScheduler(KernelInterface& kernel,
       slices_(options_.slice) {
   const int max = *std::max_element(cpu_ids_.begin(), cpu_ids_.end());
   index_.assign(max + 1, -1);
+  const FifoTask blank = FifoTask::Blank(cpu_ids_);
   for (size_t i = 0; i < cpu_ids_.size(); ++i) {
     index_[cpu_ids_[i]] = i;
     cpus_.push_back(std::make_unique<Cpu>());
     cpus_.back()->cpu = cpu_ids_[i];
+    cpus_.back()->head_refused = blank.not_allowed;
   }
 }
 
@@ -90,9 +92,16 @@ absl::Status PerCpuFifoScheduler::Init() {
   return slices_.enabled() ? kernel().EnableTicks() : absl::OkStatus();
 }
 
+void PerCpuFifoScheduler::AddCounters(Counters& out) const {
+  out.emplace_back("steals", steals());
+  out.emplace_back("placed_elsewhere", placed_elsewhere());
+  out.emplace_back("slices_ended", slices_ended());
+}
+
 void PerCpuFifoScheduler::AllAttached() {
   // Threads that were in the enclave before us (a previous agent's) are
-  // adopted by the home CPU; stealing spreads them.
+  // adopted by the home CPU and placed over the CPUs as they are found
+  // (after an agent's death, hundreds of them may be runnable at once).
   Cpu& home = *cpus_.front();
   SpinLockHolder lock(&home.lock);
   Discover(home.cpu, *home.channel);
@@ -132,53 +141,111 @@ void PerCpuFifoScheduler::PublishHead(Cpu& c) {
 }
 
 void PerCpuFifoScheduler::LeaveCpu(Cpu& c, FifoTask& t) {
-  if (c.current == &t) c.current = nullptr;
+  if (c.current != &t) return;
+  c.current = nullptr;
+  c.busy.store(false, std::memory_order_relaxed);
+}
+
+int PerCpuFifoScheduler::Load(const Cpu& c) const {
+  return c.nr_queued.load(std::memory_order_relaxed) +
+         (c.busy.load(std::memory_order_relaxed) ? 1 : 0);
+}
+
+// A move costs a system call (Associate) and the target's agent a wakeup
+// (a ping, or its ticks waking it from now on). It pays only where the
+// thread runs clearly sooner: on an idle CPU, or one with kMoveMargin
+// fewer threads. Beside a CPU-bound thread on every CPU, a new thread
+// behind its parent's CPU-bound one would otherwise be moved to a CPU
+// where it waits just as long for another (a churn of short-lived
+// threads then paid a move for nearly every thread).
+PerCpuFifoScheduler::Cpu* PerCpuFifoScheduler::Lighter(const FifoTask& t,
+                                                       const Cpu& than) {
+  const int than_load = Load(than);
+  Cpu* best = nullptr;
+  int best_load = 0;
+  bool best_idle = false;
+  for (auto& c : cpus_) {
+    if (c.get() == &than || !t.AllowedOn(c->cpu)) continue;
+    const int load = Load(*c);
+    const bool idle = c->idle.load(std::memory_order_relaxed);
+    if (!idle && load + kMoveMargin > than_load) continue;
+    if (best == nullptr || load < best_load ||
+        (load == best_load && idle && !best_idle)) {
+      best = c.get();
+      best_load = load;
+      best_idle = idle;
+    }
+  }
+  return best;
 }
 
 // Callbacks run in Drain(), with the dispatching CPU's lock held.
 void PerCpuFifoScheduler::TaskNew(FifoTask& t, const ghost_msg& msg,
                                   int agent_cpu) {
   if (t.state != TaskState::kRunnable) return;
-  Cpu& home = CpuOf(agent_cpu);
-  if ((msg.flags & GHOST_MSG_F_FORKED) && StartWithParent(t, msg.cpu, home)) {
-    return;
+  const bool forked = msg.flags & GHOST_MSG_F_FORKED;
+  // The kernel queued a child on a CPU its affinity allows (a change of
+  // that since comes after this message): committed there, it runs with
+  // one system call (Run). A churn of short-lived children runs each once.
+  if (forked && msg.cpu >= 0 && msg.cpu < static_cast<int>(index_.size()) &&
+      index_[msg.cpu] >= 0) {
+    t.known_allowed.Add(msg.cpu);
   }
-  Enqueue(home, t, false);
+  Place(CpuOf(agent_cpu), t, forked ? msg.cpu : -1);
 }
 
-// A child born in the enclave (msg.cpu: its parent's CPU, where the kernel
-// queued it) waits on its parent's CPU rather than on the home CPU that
-// heard of it: a parent that forks or creates a thread and then waits
-// for it lets it run right there, with no cross-CPU wakeup either way (a
-// parent that goes on running gets a helper after help_delay). With
-// `home`'s lock held; false if the child stays home (that CPU is home,
-// not ours, busy being locked, or the child has news already).
-bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
-  if (cpu < 0 || cpu >= static_cast<int>(index_.size()) || index_[cpu] < 0 ||
-      cpu == home.cpu || !t.AllowedOn(cpu)) {
-    return false;
+// Where a thread that became runnable waits (placement, in the header):
+// on `here`, the CPU whose agent heard of it, while nothing waits there;
+// a forked child (`parent`: its parent's CPU, where the kernel queued it)
+// on its parent's CPU instead, so that a parent that creates a thread and
+// waits for it lets it run right there (one that goes on running makes
+// that CPU's ticks look again; without ticks nothing would wake that
+// CPU's agent while the parent runs on, so the child stays here, where
+// helpers come at once). Behind waiting threads, on an idle CPU or one
+// with clearly fewer (Lighter).
+void PerCpuFifoScheduler::Place(Cpu& here, FifoTask& t, int parent) {
+  if (t.queued()) return;
+  Cpu* there = &here;
+  if (parent >= 0 && parent < static_cast<int>(index_.size()) &&
+      index_[parent] >= 0 && t.AllowedOn(parent) &&
+      CpuOf(parent).cpu_channel != nullptr) {
+    there = &CpuOf(parent);
   }
-  Cpu& there = CpuOf(cpu);
-  // Without ticks nothing would wake that CPU's agent while the parent
-  // runs on: the child stays home, where helpers come at once.
-  if (there.cpu_channel == nullptr) return false;
+  // Behind other waiting threads it would wait for the CPU's thread and
+  // theirs: a CPU with fewer threads runs it sooner.
+  if (there->nr_queued.load(std::memory_order_relaxed) > 0) {
+    if (Cpu* lighter = Lighter(t, *there)) there = lighter;
+  }
+  if (there != &here && MoveTo(here, *there, t)) {
+    if (there->cpu != parent) {
+      placed_elsewhere_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  Enqueue(here, t, false);
+}
+
+bool PerCpuFifoScheduler::MoveTo(Cpu& here, Cpu& there, FifoTask& t) {
   // Two agents each holding their own lock must not wait for the other's.
   if (!there.lock.TryLock()) return false;
   bool placed = false, wake = false;
-  // Its messages go there from now on, if it has none after its NEW.
+  // Its messages go there from now on, if it has none we have not seen.
   if (kernel().Associate(*there.channel, t.gtid, t.seq) == 0) {
-    t.owner = cpu;
+    t.owner = there.cpu;
     Enqueue(there, t, false);
-    wake = there.idle.exchange(false, std::memory_order_relaxed);
+    // Either its agent, about to sleep idle, sees this count move, or
+    // we see it idle and ping it (seq_cst: one of the two, Round()).
+    there.handed_over.fetch_add(1, std::memory_order_seq_cst);
+    wake = there.idle.exchange(false, std::memory_order_seq_cst);
     placed = true;
   }
   there.lock.Unlock();
   if (wake) {
-    (void)kernel().PingAgent(cpu);
+    (void)kernel().PingAgent(there.cpu);
   } else if (placed) {
-    // The parent runs on there: its agent must look again at its next
-    // tick, or a parent that keeps running (creating 200 threads) would
-    // hold its children queued behind it until it blocks.
+    // Its thread runs on there: its agent must look again at its next
+    // tick, or a thread that keeps running (a parent creating 200
+    // threads) would hold the new one queued behind it until it blocks.
     TicksWake(there);
   }
   return placed;
@@ -186,7 +253,7 @@ bool PerCpuFifoScheduler::StartWithParent(FifoTask& t, int cpu, Cpu& home) {
 
 void PerCpuFifoScheduler::TaskWakeup(FifoTask& t, const ghost_msg&,
                                      int agent_cpu) {
-  Enqueue(CpuOf(agent_cpu), t, false);
+  Place(CpuOf(agent_cpu), t, -1);
 }
 
 void PerCpuFifoScheduler::TaskBlocked(FifoTask& t, const ghost_msg&,
@@ -239,7 +306,7 @@ void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
   if (t.state == TaskState::kRunnable ||
       (t.state == TaskState::kRunning && c.current != &t)) {
     LeaveCpu(c, t);
-    Enqueue(c, t, false);
+    Place(c, t, -1);
   } else {
     Dequeue(c, t);
     LeaveCpu(c, t);
@@ -248,7 +315,7 @@ void PerCpuFifoScheduler::TaskDiscovered(FifoTask& t, TaskState,
 
 void PerCpuFifoScheduler::TaskAffinityChanged(FifoTask& t, const ghost_msg&,
                                               int agent_cpu) {
-  t.not_allowed.Clear();
+  t.ForgetAffinity();
 }
 
 void PerCpuFifoScheduler::Drain(Cpu& c) {
@@ -265,6 +332,7 @@ void PerCpuFifoScheduler::Round(int cpu) {
   c.idle.store(false, std::memory_order_relaxed);
   // Read the barrier first: an event after this makes the block return.
   const uint32_t barrier = AgentBarrier(cpu);
+  const uint32_t handed_over = c.handed_over.load(std::memory_order_seq_cst);
   const int64_t now = options_.clock();
   FifoTask* next = nullptr;
   bool backlog, steal_now = false;
@@ -274,9 +342,13 @@ void PerCpuFifoScheduler::Round(int cpu) {
     Drain(c);
     next = NextForCpu(c, now, steal_now);
     backlog = !c.rq.empty();
-    if (backlog) head_waited = now - c.rq.front()->queued_ns;
+    if (backlog) {
+      head_waited = now - c.rq.front()->queued_ns;
+      // A copy of the same size: no allocation.
+      c.head_refused = c.rq.front()->not_allowed;
+    }
   }
-  if (backlog && HelpNow(c, next, head_waited)) WakeHelper(c);
+  if (backlog && HelpNow(c, next, head_waited)) WakeHelper(c, c.head_refused);
   if (next != nullptr && !slices_.InTurn(*next)) {
     next = StealOlder(c, *next);
   } else if (next == nullptr && (c.current == nullptr || steal_now)) {
@@ -286,7 +358,14 @@ void PerCpuFifoScheduler::Round(int cpu) {
   }
   RouteTicks(c, /*busy=*/next != nullptr || c.current != nullptr);
   if (next == nullptr) {
-    c.idle.store(c.current == nullptr, std::memory_order_relaxed);
+    const bool idle = c.current == nullptr;
+    c.idle.store(idle, std::memory_order_seq_cst);
+    // A thread handed to us since we looked, by an agent that found us
+    // not idle yet (MoveTo): look again rather than sleep on it.
+    if (idle &&
+        c.handed_over.load(std::memory_order_seq_cst) != handed_over) {
+      return;
+    }
     (void)kernel().BlockAgent(barrier);  // ESTALE: look again
     return;
   }
@@ -294,23 +373,50 @@ void PerCpuFifoScheduler::Round(int cpu) {
 }
 
 // Latches `t` here and sleeps until something happens on this CPU.
+//
+// The kernel blocks an agent that commits with GHOST_COMMIT_F_BLOCK
+// whatever the commit's result: after a refusal the agent sleeps with
+// nothing latched, its queue waiting, until some event for its CPU comes.
+// A refusal that a message about the thread follows (stale, on a CPU,
+// not runnable, gone) wakes it; CPU_NOT_ALLOWED does not, and a thread
+// that only this agent could hand on would be stranded. So a thread is
+// committed with the block only on a CPU its affinity surely allows (a
+// commit of it completed there before, or the kernel put it there when it
+// was forked: FifoTask::known_allowed) and while we believe it is off
+// every CPU; otherwise the commit comes first and the block only if it
+// latched (one more system call, the first time a thread runs on such a
+// CPU).
 void PerCpuFifoScheduler::Run(Cpu& c, FifoTask& t, uint32_t agent_barrier) {
   const RunRequest req = {.cpu = c.cpu,
                           .gtid = t.gtid,
                           .task_barrier = t.seq,
                           .agent_barrier = agent_barrier,
                           .run_flags = kRunFlags};
+  const bool block_in_commit =
+      t.known_allowed.Contains(c.cpu) && t.state != TaskState::kRunning;
+  // While the agent sleeps in the commit, the thread is latched here, not
+  // a runnable one that no queue holds (what the census would say).
+  const TaskState before = t.state;
+  const int before_cpu = t.cpu;
+  t.state = TaskState::kRunning;
+  t.cpu = c.cpu;
   txns_.calls.fetch_add(1, std::memory_order_relaxed);
-  const int32_t result = CommitOne(kernel(), req, GHOST_COMMIT_F_BLOCK);
+  const int32_t result =
+      CommitOne(kernel(), req, block_in_commit ? GHOST_COMMIT_F_BLOCK : 0);
   txns_.Count(result);
+  if (result == GHOST_TXN_COMPLETE && !block_in_commit) {
+    (void)kernel().BlockAgent(agent_barrier);  // ESTALE: it waits for us
+  }
   SpinLockHolder lock(&c.lock);
   if (result == GHOST_TXN_COMPLETE) {
     c.current = &t;
-    t.state = TaskState::kRunning;
-    t.cpu = c.cpu;
+    c.busy.store(true, std::memory_order_relaxed);
+    t.known_allowed.Add(c.cpu);
     slices_.Begin(t, options_.clock());
     return;
   }
+  t.state = before;
+  t.cpu = before_cpu;
   switch (OnCommitFailed(t, c.cpu, result)) {
     case Retry::kFront:
       Enqueue(c, t, true);
@@ -335,47 +441,71 @@ FifoTask* PerCpuFifoScheduler::StealOlder(Cpu& c, FifoTask& mine) {
 }
 
 // Takes the oldest thread another CPU has queued before `queued_before`
-// and may run here.
+// and may run here. A thief with nothing to run (kAnyTime) looks first at
+// the CPU with the most threads waiting: that is where they wait longest.
 FifoTask* PerCpuFifoScheduler::Steal(Cpu& thief, int64_t queued_before) {
   const size_t n = cpus_.size();
   const size_t me = index_[thief.cpu];
-  for (size_t i = 1; i < n; ++i) {
-    Cpu& victim = *cpus_[(me + i) % n];
-    if (victim.nr_queued.load(std::memory_order_relaxed) == 0) continue;
-    // 0: empty. Every queued thread has a time, so kAnyTime takes any.
-    const int64_t head = victim.head_since.load(std::memory_order_relaxed);
-    if (head == 0 || head >= queued_before) continue;
-    if (!victim.lock.TryLock()) continue;
-    FifoTask* t = victim.rq.PopFirst([&](FifoTask* t) {
-      return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
-    });
-    if (t != nullptr) {
-      victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
-      PublishHead(victim);
-      // Its messages come here from now on, if we saw them all.
-      if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
-        t->owner = thief.cpu;
-      } else {
-        // News about it is on its way there.
-        Enqueue(victim, *t, true, t->queued_ns);
-        t = nullptr;
+  Cpu* longest = nullptr;
+  if (queued_before == kAnyTime) {
+    int most = 0;
+    for (size_t i = 1; i < n; ++i) {
+      Cpu& victim = *cpus_[(me + i) % n];
+      const int queued = victim.nr_queued.load(std::memory_order_relaxed);
+      if (queued > most) {
+        most = queued;
+        longest = &victim;
       }
     }
-    victim.lock.Unlock();
-    if (t != nullptr) {
-      steals_.fetch_add(1, std::memory_order_relaxed);
-      return t;
+    if (longest != nullptr) {
+      if (FifoTask* t = StealFrom(thief, *longest, queued_before)) return t;
     }
+  }
+  for (size_t i = 1; i < n; ++i) {
+    Cpu& victim = *cpus_[(me + i) % n];
+    if (&victim == longest) continue;
+    if (FifoTask* t = StealFrom(thief, victim, queued_before)) return t;
   }
   return nullptr;
 }
 
-// `busy` has threads waiting: wake one idle agent to steal them. With
-// none idle, every CPU's ticks wake its agent from now on, so that the
-// waiting threads get a CPU when a slice ends, wherever that is.
-void PerCpuFifoScheduler::WakeHelper(Cpu& busy) {
+FifoTask* PerCpuFifoScheduler::StealFrom(Cpu& thief, Cpu& victim,
+                                         int64_t queued_before) {
+  if (victim.nr_queued.load(std::memory_order_relaxed) == 0) return nullptr;
+  // 0: empty. Every queued thread has a time, so kAnyTime takes any.
+  const int64_t head = victim.head_since.load(std::memory_order_relaxed);
+  if (head == 0 || head >= queued_before) return nullptr;
+  if (!victim.lock.TryLock()) return nullptr;
+  FifoTask* t = victim.rq.PopFirst([&](FifoTask* t) {
+    return t->AllowedOn(thief.cpu) && t->queued_ns < queued_before;
+  });
+  if (t != nullptr) {
+    victim.nr_queued.fetch_sub(1, std::memory_order_relaxed);
+    PublishHead(victim);
+    // Its messages come here from now on, if we saw them all.
+    if (kernel().Associate(*thief.channel, t->gtid, t->seq) == 0) {
+      t->owner = thief.cpu;
+    } else {
+      // News about it is on its way there.
+      Enqueue(victim, *t, true, t->queued_ns);
+      t = nullptr;
+    }
+  }
+  victim.lock.Unlock();
+  if (t != nullptr) steals_.fetch_add(1, std::memory_order_relaxed);
+  return t;
+}
+
+// `busy` has threads waiting: wake one idle agent to steal them, one on
+// whose CPU the first of them may run (`head_refused`: the CPUs that
+// refused it, copied with busy.lock held; a helper that may not run it
+// would find nothing and sleep again, while the CPU it may run on would
+// never be asked). With none idle, every CPU's ticks
+// wake its agent from now on, so that the waiting threads get a CPU when a
+// slice ends, wherever that is.
+void PerCpuFifoScheduler::WakeHelper(Cpu& busy, const CpuSet& head_refused) {
   for (auto& c : cpus_) {
-    if (c.get() == &busy) continue;
+    if (c.get() == &busy || head_refused.Contains(c->cpu)) continue;
     if (c->idle.exchange(false, std::memory_order_relaxed)) {
       (void)kernel().PingAgent(c->cpu);
       return;

@@ -81,6 +81,8 @@ absl::StatusOr<uint32_t> FakeKernel::AttachAgent(int cpu) {
   // Word 0 may be an agent's: keep 0 meaning "none" by storing index + 1.
   agent_sw_[cpu] = i + 1;
   caller_detached_[cpu] = false;
+  asleep_[cpu] = false;
+  bypass_ = false;  // the first agent back ends it
   return i;
 }
 
@@ -91,6 +93,51 @@ void FakeKernel::Destroy(const std::string& reason) {
 
 void FakeKernel::BumpAgent(int cpu) {
   if (agent_sw_[cpu] != 0) words_[agent_sw_[cpu] - 1].barrier++;
+  if (asleep_[cpu]) ++agent_wakeups_;
+  asleep_[cpu] = false;
+}
+
+void FakeKernel::KillAgents() {
+  for (int cpu : cpus_) {
+    if (agent_sw_[cpu] == 0) continue;
+    if (const uint64_t held = held_[cpu]; held != 0) {
+      held_[cpu] = 0;
+      Produce(held, GHOST_MSG_PREEMPTED, 0, cpu);
+    }
+    ghost_status_word& w = words_[agent_sw_[cpu] - 1];
+    w = ghost_status_word{};
+    free_words_.push_back(agent_sw_[cpu] - 1);
+    agent_sw_[cpu] = 0;
+    asleep_[cpu] = false;
+    if (txns_[cpu].state == GHOST_TXN_READY) txns_[cpu].state = GHOST_TXN_NO_AGENT;
+  }
+  bypass_ = true;
+}
+
+void FakeKernel::RunInBypass(uint64_t gtid, int cpu) {
+  Thread& t = T(gtid);
+  if (!bypass_ || t.state != ThreadState::kRunnable || running_[cpu] != 0 ||
+      (t.allowed.has_value() && !t.allowed->Contains(cpu))) {
+    return;
+  }
+  t.state = ThreadState::kRunning;
+  t.cpu = cpu;
+  t.last_cpu = cpu;
+  t.run_flags = 0;
+  running_[cpu] = gtid;
+  WriteWord(gtid);
+}
+
+void FakeKernel::AgentTakesCpu(int cpu) {
+  const uint64_t gtid = running_[cpu];
+  if (gtid == 0 || agent_sw_[cpu] == 0) return;
+  Thread& t = T(gtid);
+  t.state = ThreadState::kRunnable;
+  t.cpu = -1;
+  running_[cpu] = 0;
+  quiet_cpu_ = cpu;
+  Produce(gtid, GHOST_MSG_PREEMPTED, 0, cpu);
+  quiet_cpu_ = -1;
 }
 
 void FakeKernel::WriteWord(uint64_t gtid) {
@@ -149,6 +196,8 @@ void FakeKernel::Tick(int cpu) {
 }
 
 int FakeKernel::SetCpuChannel(int cpu, const Channel& channel) {
+  ++cpu_channel_calls_;
+  if (on_cpu_channel_ != nullptr) on_cpu_channel_(*this, on_cpu_channel_arg_);
   if (!InEnclave(cpu)) return EINVAL;
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i]->channel->id() == channel.id()) {
@@ -275,6 +324,7 @@ bool FakeKernel::freed(uint64_t gtid) const {
 
 int FakeKernel::Associate(const Channel& channel, uint64_t gtid,
                           uint32_t barrier) {
+  ++associate_calls_;
   int qi = -1;
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (queues_[i]->channel->id() == channel.id()) qi = i;
@@ -382,7 +432,7 @@ int FakeKernel::Commit(const int* cpus, uint32_t nr_cpus, uint32_t flags,
   if (flags & GHOST_COMMIT_F_BLOCK && before_block_ != nullptr) {
     before_block_(*this, before_block_arg_);
   }
-  if ((flags & GHOST_COMMIT_F_BLOCK) && BlockAgent(agent_barrier) == ESTALE) {
+  if ((flags & GHOST_COMMIT_F_BLOCK) && Sleep(agent_barrier) == ESTALE) {
     HoldLatch(caller_cpu_);
   }
   return group && !all_ok ? 0 : completed;
@@ -408,6 +458,11 @@ void FakeKernel::ForgetHeld(uint64_t gtid) {
 }
 
 int FakeKernel::BlockAgent(uint32_t agent_barrier) {
+  ++block_calls_;
+  return Sleep(agent_barrier);
+}
+
+int FakeKernel::Sleep(uint32_t agent_barrier) {
   if (caller_cpu_ < 0 || agent_sw_[caller_cpu_] == 0) {
     if (caller_cpu_ >= 0) caller_detached_[caller_cpu_] = true;
     return EINVAL;
@@ -416,6 +471,7 @@ int FakeKernel::BlockAgent(uint32_t agent_barrier) {
     return ESTALE;
   }
   ++blocks_;
+  asleep_[caller_cpu_] = true;
   if (const uint64_t held = held_[caller_cpu_]; held != 0) {
     Latch(caller_cpu_, held);  // the agent is off its CPU: the latch runs
   }
@@ -423,6 +479,7 @@ int FakeKernel::BlockAgent(uint32_t agent_barrier) {
 }
 
 int FakeKernel::PingAgent(int cpu) {
+  ++ping_calls_;
   if (cpu < 0 || cpu >= kMaxCpus || agent_sw_[cpu] == 0) return ENOENT;
   BumpAgent(cpu);
   ++pings_[cpu];

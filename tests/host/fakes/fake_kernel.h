@@ -73,6 +73,26 @@ class FakeKernel final : public KernelInterface {
   // next block or commit fails).
   void Destroy(const std::string& reason);
 
+  // Every agent dies at once (a SIGKILL of the agent process): each CPU
+  // loses its agent, a thread latched where that agent had not blocked yet
+  // is PREEMPTED, threads on a CPU keep running, and the enclave is in
+  // bypass (docs/abi.md "An enclave without agents") until an agent
+  // attaches again. Messages keep going to the queues the threads send to.
+  void KillAgents();
+  bool bypass() const { return bypass_; }
+  // In bypass, the kernel runs the runnable thread `gtid` on the free CPU
+  // `cpu` itself: no latch, no message, its word says on-CPU.
+  void RunInBypass(uint64_t gtid, int cpu);
+  // The agent of `cpu` was woken and takes its CPU: the ghost thread
+  // running there leaves it (PREEMPTED, which does not count as an event
+  // for that agent: it is awake already), as the kernel does when the
+  // agent class runs.
+  void AgentTakesCpu(int cpu);
+  // Whether the agent of `cpu` sleeps in the kernel: it blocked (alone or
+  // in a commit) with the latest barrier, and nothing for its CPU came
+  // since. A real agent runs no round until then.
+  bool agent_asleep(int cpu) const { return asleep_[cpu]; }
+
   // The agent thread making the next calls is the one of `cpu`.
   void SetCallerCpu(int cpu) { caller_cpu_ = cpu; }
   // The status word of the agent of `cpu` (after AttachAgent).
@@ -113,6 +133,15 @@ class FakeKernel final : public KernelInterface {
   int latches() const { return latches_; }
   int blocks() const { return blocks_; }
   int pings(int cpu) const { return pings_[cpu]; }
+  // System calls of each kind, to compare what policies cost the kernel:
+  // BlockAgent calls alone (not the block inside a commit), Associate,
+  // PingAgent and SetCpuChannel calls, whatever their result.
+  int block_calls() const { return block_calls_; }
+  int associate_calls() const { return associate_calls_; }
+  int ping_calls() const { return ping_calls_; }
+  int cpu_channel_calls() const { return cpu_channel_calls_; }
+  // Times a sleeping agent was woken (an event, a ping, its thread left).
+  int agent_wakeups() const { return agent_wakeups_; }
   int ticks_sent(int cpu) const { return ticks_sent_[cpu]; }
   bool ticks_enabled() const { return ticks_enabled_; }
   // The channel id the CPU messages of `cpu` go to (-1: none).
@@ -132,6 +161,13 @@ class FakeKernel final : public KernelInterface {
   void set_before_block(void (*fn)(FakeKernel&, void*), void* arg) {
     before_block_ = fn;
     before_block_arg_ = arg;
+  }
+  // Called at the start of every SetCpuChannel: lets a test run another
+  // agent's round in the middle of this one's (after it looked at its
+  // queue, before it sleeps), as two agent threads interleave.
+  void set_on_cpu_channel(void (*fn)(FakeKernel&, void*), void* arg) {
+    on_cpu_channel_ = fn;
+    on_cpu_channel_arg_ = arg;
   }
 
  private:
@@ -164,6 +200,8 @@ class FakeKernel final : public KernelInterface {
   void WriteWord(uint64_t gtid);
   void BumpAgent(int cpu);
   void LeaveCpu(Thread& t, uint64_t gtid, uint32_t wake_flag);
+  // The block of BlockAgent and of a commit with GHOST_COMMIT_F_BLOCK.
+  int Sleep(uint32_t agent_barrier);
   int32_t Check(int cpu, const ghost_txn& txn);
   void Latch(int cpu, uint64_t gtid);
   void HoldLatch(int cpu);
@@ -186,6 +224,8 @@ class FakeKernel final : public KernelInterface {
   uint64_t held_[kMaxCpus] = {};  // latched on the agent's CPU, not run
   uint32_t agent_sw_[kMaxCpus] = {};     // index + 1; 0: no agent
   bool caller_detached_[kMaxCpus] = {};  // a call found it no agent
+  bool asleep_[kMaxCpus] = {};           // blocked until an event
+  bool bypass_ = false;
   std::optional<std::string> destroyed_;
   int pings_[kMaxCpus] = {};
   int ticks_sent_[kMaxCpus] = {};
@@ -197,12 +237,19 @@ class FakeKernel final : public KernelInterface {
   int last_commit_size_ = 0;
   int latches_ = 0;
   int blocks_ = 0;
+  int block_calls_ = 0;
+  int associate_calls_ = 0;
+  int ping_calls_ = 0;
+  int cpu_channel_calls_ = 0;
+  int agent_wakeups_ = 0;
   uint64_t dropped_ = 0;
   int quiet_cpu_ = -1;  // a delivery does not wake this CPU's agent
   void (*before_commit_)(FakeKernel&, void*) = nullptr;
   void (*before_block_)(FakeKernel&, void*) = nullptr;
   void* before_block_arg_ = nullptr;
   void* before_commit_arg_ = nullptr;
+  void (*on_cpu_channel_)(FakeKernel&, void*) = nullptr;
+  void* on_cpu_channel_arg_ = nullptr;
 };
 
 // Starts `policy` on `kernel` as the agent runtime does: Init, an agent
