@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
+#include "tests/host/fakes/settle_agents.h"
 
 namespace ghost::fifo {
 namespace {
@@ -61,19 +62,12 @@ class PerCpuChurnCostTest : public ::testing::TestWithParam<bool> {
   // Every agent that was woken runs its rounds until it sleeps again; it
   // takes its CPU from the thread running there, as the agent class does.
   void Settle() {
-    for (int pass = 0; pass < 100; ++pass) {
-      bool ran = false;
-      for (int cpu : cpus_) {
-        if (kernel_.agent_asleep(cpu)) continue;
-        kernel_.AgentTakesCpu(cpu);
-        kernel_.SetCallerCpu(cpu);
-        sched_.Round(cpu);
-        ++rounds_;
-        ran = true;
-      }
-      if (!ran) return;
+    if (!testing::SettleAgents(kernel_, cpus_, [this](int cpu) {
+          sched_.Round(cpu);
+          ++rounds_;
+        })) {
+      FAIL() << "the agents never went to sleep";
     }
-    FAIL() << "the agents never went to sleep";
   }
 
   void Millisecond() {

@@ -10,6 +10,7 @@
 #include "lib/util/cpu_set.h"
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
+#include "tests/host/fakes/settle_agents.h"
 
 namespace ghost::fifo {
 namespace {
@@ -44,17 +45,10 @@ class PerCpuFifoTest : public ::testing::Test {
   // As real agents do: every agent that something woke runs its rounds,
   // taking its CPU from the thread running there, until all sleep again.
   void Settle() {
-    for (int pass = 0; pass < 100; ++pass) {
-      bool ran = false;
-      for (int cpu : cpus_) {
-        if (kernel_.agent_asleep(cpu)) continue;
-        kernel_.AgentTakesCpu(cpu);
-        Round(cpu);
-        ran = true;
-      }
-      if (!ran) return;
+    if (!testing::SettleAgents(kernel_, cpus_,
+                               [this](int cpu) { Round(cpu); })) {
+      ADD_FAILURE() << "the agents never went to sleep";
     }
-    ADD_FAILURE() << "the agents never went to sleep";
   }
 
   int64_t now_ = 1000000000;

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "schedulers/fifo/percpu/percpu_fifo_scheduler.h"
 #include "tests/host/fakes/fake_kernel.h"
+#include "tests/host/fakes/settle_agents.h"
 
 namespace ghost::fifo {
 namespace {
@@ -37,18 +38,10 @@ class PerCpuSpreadTest : public ::testing::Test {
   // Every agent that was woken runs its rounds until it sleeps again; it
   // takes its CPU from the thread running there, as the agent class does.
   void Settle() {
-    for (int pass = 0; pass < 100; ++pass) {
-      bool ran = false;
-      for (int cpu : cpus_) {
-        if (kernel_.agent_asleep(cpu)) continue;
-        kernel_.AgentTakesCpu(cpu);
-        kernel_.SetCallerCpu(cpu);
-        sched_.Round(cpu);
-        ran = true;
-      }
-      if (!ran) return;
+    if (!testing::SettleAgents(kernel_, cpus_,
+                               [this](int cpu) { sched_.Round(cpu); })) {
+      FAIL() << "the agents never went to sleep";
     }
-    FAIL() << "the agents never went to sleep";
   }
 
   int Threads(int cpu) const {
