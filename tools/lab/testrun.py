@@ -18,6 +18,7 @@ from lab.tally import Tally
 VM_BINARIES = ["//tests/vm:ghost_vm_tests", "//tools/ghostctl:ghostctl",
                "//experiments/microbench:ghost_microbench",
                "//agents/agent_fifo:agent_fifo",
+               "//agents/bpf_fifo:bpf_fifo",
                "//agents/ghost_agent:ghost_agent",
                "//experiments/rocksdb:rocksdb_bench",
                "//experiments/antagonist:antagonist",

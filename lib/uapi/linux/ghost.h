@@ -389,4 +389,39 @@ struct ghost_assoc_cpu_queue_args {
 	__s32	cpu;		/* in */
 };
 
+/* ---------------------------------------------------------------------- */
+/* BPF fast paths                                                           */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * An enclave may have one BPF struct_ops object of type "ghost_bpf_ops"
+ * attached (its layout, from the kernel's BTF):
+ *
+ *   struct ghost_bpf_ops {
+ *           s32 (*pick)(s32 cpu);
+ *           s32 (*msg)(const struct ghost_msg *msg);
+ *           s32 (*tick)(s32 cpu, u64 gtid);
+ *           u32 enclave_id;               (set before the attach)
+ *           u32 flags;                    (must be 0)
+ *           char name[GHOST_BPF_NAME_LEN];
+ *   };
+ *
+ * Attaching needs CAP_SYS_NICE (EPERM); ENOENT if no enclave has that id,
+ * ENODEV if it is being destroyed, EBUSY if it has ops already. The
+ * hooks' return values are below; any other value detaches the ops, and
+ * /sys/fs/ghost/bpf_detached says why.
+ * kfuncs: ghost_bpf_latch(gtid, task_barrier, run_flags) from pick only
+ * (it returns a GHOST_TXN_* result, or -EBUSY once the pick may latch no
+ * more: after one latch, four attempts, or an agent's latch of the CPU),
+ * ghost_bpf_kick_cpu(cpu), ghost_bpf_kick_idle() and
+ * ghost_bpf_wake_agent(cpu) from any hook.
+ */
+#define GHOST_BPF_NAME_LEN	16
+
+#define GHOST_BPF_MSG_PASS	0	/* queue the message as usual */
+#define GHOST_BPF_MSG_CONSUME	1	/* the program took it: not queued */
+
+#define GHOST_BPF_TICK_KEEP	0	/* the thread keeps the CPU */
+#define GHOST_BPF_TICK_PREEMPT	1	/* it leaves at the next schedule */
+
 #endif /* _UAPI_LINUX_GHOST_H */
