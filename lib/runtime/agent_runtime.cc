@@ -100,9 +100,9 @@ AgentReport MakeReport(const AgentOptions& o, unsigned int enclave,
 }
 
 std::string Counters(const Policy& policy) {
-  return absl::StrFormat("%d commits completed, %d failed, %d messages",
-                         policy.txns().completed(), policy.txns().failed(),
-                         policy.stats().messages.load());
+  Policy::Counters own;
+  policy.AddCounters(own);
+  return StopTotals(policy.txns(), policy.stats().messages.load(), own);
 }
 
 }  // namespace

@@ -17,6 +17,20 @@ std::string FailedCommits(const TxnCounters& txns) {
   return failures.empty() ? " none" : failures;
 }
 
+std::string StopTotals(const TxnCounters& txns, uint64_t messages,
+                       const Policy::Counters& own) {
+  std::string out =
+      absl::StrFormat("%d commits completed, %d failed, %d messages",
+                      txns.completed(), txns.failed(), messages);
+  if (own.empty()) return out;
+  absl::StrAppend(&out, " (");
+  for (size_t i = 0; i < own.size(); ++i) {
+    absl::StrAppend(&out, i ? " " : "", own[i].first, "=", own[i].second);
+  }
+  absl::StrAppend(&out, ")");
+  return out;
+}
+
 std::string Census(Policy& policy) {
   int by_state[6] = {};
   int queued = 0;

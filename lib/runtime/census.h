@@ -18,6 +18,13 @@ std::string Census(Policy& policy);
 // " TARGET_STALE=3 CPU_NOT_ALLOWED=1", or " none".
 std::string FailedCommits(const TxnCounters& txns);
 
+// The agent's last words' totals: "N commits completed, M failed, K
+// messages", then the policy's own counters, if it has any, as
+// " (slice_preemptions=3 lent=1)": what a benchmark run wants to know
+// after the fact.
+std::string StopTotals(const TxnCounters& txns, uint64_t messages,
+                       const Policy::Counters& own);
+
 }  // namespace ghost
 
 #endif  // GHOST_LIB_RUNTIME_CENSUS_H_

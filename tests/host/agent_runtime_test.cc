@@ -106,5 +106,17 @@ TEST(Census, CountsTasksByStateAndNamesWhereTheyRun) {
   EXPECT_THAT(census, HasSubstr("running (word@cpu): 1@"));
 }
 
+TEST(StopTotals, NamesThePolicysOwnCountersAfterTheTotals) {
+  TxnCounters txns;
+  txns.Count(GHOST_TXN_COMPLETE);
+  txns.Count(GHOST_TXN_COMPLETE);
+  txns.Count(GHOST_TXN_TARGET_STALE);
+  EXPECT_EQ(StopTotals(txns, 7, {}),
+            "2 commits completed, 1 failed, 7 messages");
+  EXPECT_EQ(StopTotals(txns, 7, {{"slice_preemptions", 3}, {"lent", 1}}),
+            "2 commits completed, 1 failed, 7 messages "
+            "(slice_preemptions=3 lent=1)");
+}
+
 }  // namespace
 }  // namespace ghost

@@ -4,7 +4,8 @@ A mode says how the RocksDB workers are scheduled and where the antagonist
 goes. CFS modes start no agent; ghost modes start `ghost_agent` with
 `agent_args` on the enclave's CPUs before each run and stop it after
 (`--on_exit` default: the enclave goes with it). `{get_us}` in
-`agent_args` is replaced by the calibrated Get service time in us.
+`agent_args` is replaced by the calibrated Get service time in us,
+`{half_get_us}` by half of it, `{slice_us}` by SLICE_GETS Gets.
 
 Adding a policy is one more entry here (see "shinjuku" below: its agent
 arguments, its workers' and antagonist's flags) and naming it in an
@@ -78,6 +79,15 @@ MODES = {
         antagonist="in the enclave at QoS class 3 (hint region) below "
                    "RocksDB's class 0: it runs on CPUs no worker wants, and "
                    "a waking worker takes its CPU at once"),
+    # Shinjuku with a slice shorter than CFS's own (about 3 ms on four
+    # CPUs): half a Get. Not in the default sweeps.
+    "shinjuku_half": Mode(
+        "shinjuku_half", "ghost Shinjuku, slice Get/2",
+        agent_args="--policy=shinjuku --slice={half_get_us}us",
+        agent_cpus=1,
+        worker_flags="--enclave=1 --qos=0",
+        antagonist_flags="--enclave=1 --qos=3",
+        antagonist="as shinjuku, with half a Get's slice"),
 }
 
 # The slice of ghost_fifo_slice and shinjuku, in Get service times.

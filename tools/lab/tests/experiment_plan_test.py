@@ -100,6 +100,20 @@ class ModesTest(unittest.TestCase):
         self.assertIn("--qos=0", m.worker_flags)
         self.assertIn("--qos=3", m.antagonist_flags)
 
+    def test_every_placeholder_of_every_mode_becomes_a_shell_variable(self):
+        plan = experiment_plan.Plan("rocksdb", list(experiment_modes.MODES),
+                                    [0.5], repeats=1, warmup_s=1,
+                                    duration_s=1)
+        script = experiment_plan.guest_script(plan)
+        for m in experiment_modes.MODES.values():
+            self.assertNotIn("{", m.agent_args.replace("{slice_us}", "")
+                             .replace("{get_us}", "")
+                             .replace("{half_get_us}", ""), m.name)
+        self.assertNotIn("{slice_us}", script)
+        self.assertNotIn("{half_get_us}", script)
+        self.assertIn("--slice=${HALF_GET_US}us", script)
+        self.assertIn("HALF_GET_US=$(( GET_NS / 2000 ))", script)
+
     def test_cfs_has_no_agent_and_ghost_modes_do(self):
         self.assertFalse(experiment_modes.MODES["cfs"].ghost)
         self.assertTrue(experiment_modes.MODES["ghost_fifo"].ghost)
