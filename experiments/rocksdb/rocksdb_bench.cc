@@ -272,7 +272,8 @@ int RunLoad(Database& db, const std::vector<int>& cpus) {
   o.worker_placement = {.cpus = cpus,
                         .nice = absl::GetFlag(FLAGS_worker_nice),
                         .set_nice = absl::GetFlag(FLAGS_worker_nice) != 0,
-                        .enclave = absl::GetFlag(FLAGS_enclave)};
+                        .enclave = absl::GetFlag(FLAGS_enclave),
+                        .qos = absl::GetFlag(FLAGS_qos)};
   o.control_cpu = absl::GetFlag(FLAGS_control_cpu);
   o.rate_per_s = config.offered_rps;
   o.warmup_s = config.warmup_s;

@@ -98,6 +98,13 @@ def execute(plan, image, initrd, *, flavour, smp, memory, echo=True,
         if "watchdog" in line:
             problems.append(f"the watchdog ended an enclave: {line}")
     problems += experiment_results.quick_check(rows, plan.modes, plan.loads)
+    logs = {}
+    for run in runs:
+        log = result.share / "results" / f"{run.name}.agent.log"
+        if log.exists():
+            logs[run.name] = log.read_text(errors="replace")
+    problems += experiment_results.hint_problems(
+        runs, {m.name: m for m in experiment_modes.modes(plan.modes)}, logs)
     return result, {"rows": rows, "json": json_path, "extra": extra,
                     "calibration": calibration}, problems, out_dir
 

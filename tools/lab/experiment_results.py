@@ -14,6 +14,7 @@ import csv
 import json
 import math
 import pathlib
+import re
 
 N_CPUS = 3
 
@@ -217,6 +218,25 @@ def quick_check(rows_, modes, loads, min_ratio=0.98):
                 if ratio is None or ratio < min_ratio:
                     problems.append(f"{what}: completed/offered {ratio} < "
                                     f"{min_ratio}")
+    return problems
+
+
+def hint_problems(runs_, modes_by_name, agent_logs):
+    """Problems (strings): a run of a mode whose workers take a QoS class
+    (`--qos` in its worker flags) whose agent applied no hint ("hints=0" in
+    the agent's stop line, or no stop line): its classes were never in
+    force, so its numbers are not that mode's. `agent_logs`: {run name:
+    the agent log's text}; runs without a log (no agent) are skipped."""
+    problems = []
+    for run in runs_:
+        mode = modes_by_name.get(run.mode)
+        if mode is None or "--qos" not in mode.worker_flags or \
+                run.name not in agent_logs:
+            continue
+        found = re.search(r"\bhints=(\d+)", agent_logs[run.name])
+        if found is None or int(found.group(1)) == 0:
+            problems.append(f"{run.name}: the agent applied no QoS hint "
+                            "(the workers' classes never reached it)")
     return problems
 
 

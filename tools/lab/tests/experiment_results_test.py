@@ -4,6 +4,7 @@ import pathlib
 import tempfile
 import unittest
 
+from lab import experiment_modes, experiment_plan
 from lab import experiment_results as er
 
 
@@ -167,6 +168,36 @@ class FilesTest(unittest.TestCase):
         self.assertEqual(len(runs), 2)
         self.assertIn("antagonist_result", by_arm[True])
         self.assertNotIn("antagonist_result", by_arm[False])
+
+
+class HintProblemsTest(unittest.TestCase):
+
+    def _runs(self):
+        plan = experiment_plan.Plan("rocksdb", ["cfs", "shinjuku"], [0.3],
+                                    repeats=1, warmup_s=1, duration_s=1)
+        return experiment_plan.runs(plan)
+
+    def test_a_qos_mode_whose_agent_applied_no_hint_is_a_problem(self):
+        runs = self._runs()
+        sj = [r for r in runs if r.mode == "shinjuku"][0]
+        stop = ("ghost_agent: stopped: 10 commits completed, 0 failed, 20 "
+                "messages (slice_preemptions=1 hints=%d lent=2); enclave 1 "
+                "destroyed")
+        modes = experiment_modes.MODES
+        self.assertEqual(er.hint_problems(runs, modes,
+                                          {sj.name: stop % 16}), [])
+        problems = er.hint_problems(runs, modes, {sj.name: stop % 0})
+        self.assertEqual(len(problems), 1)
+        self.assertIn(sj.name, problems[0])
+        self.assertIn("no QoS hint", problems[0])
+        # A log without a stop line (the agent died): no proof either.
+        self.assertEqual(len(er.hint_problems(runs, modes,
+                                              {sj.name: "ready"})), 1)
+
+    def test_modes_without_classes_and_runs_without_an_agent_are_skipped(self):
+        runs = self._runs()
+        self.assertEqual(er.hint_problems(runs, experiment_modes.MODES, {}),
+                         [])
 
 
 if __name__ == "__main__":
