@@ -20,6 +20,13 @@ class HeadlineTest(unittest.TestCase):
         self.assertEqual(cfs.split()[1:3], ["0.50", "8.00"])
         self.assertIn("Shinjuku 4.0x lower than CFS", text)
 
+    def test_the_cpus_each_mode_had_are_said(self):
+        cfs, sj = row("cfs", 0.5, 8.0), row("shinjuku", 0.4, 2.0)
+        cfs["worker_cpus"], sj["worker_cpus"] = 1.5, 1.75
+        text = demo_headline.headline(cfs, sj, None)
+        self.assertIn("CFS 1.50 of 3, Shinjuku 1.75 of 2 + the agent's",
+                      text)
+
     def test_a_worse_shinjuku_is_said_as_such(self):
         text = demo_headline.headline(row("cfs", 0.5, 2.0),
                                       row("shinjuku", 0.4, 3.0), None)
