@@ -21,6 +21,7 @@
 #include "lib/runtime/agent_process_setup.h"
 #include "lib/runtime/backend_choice.h"
 #include "lib/runtime/census.h"
+#include "lib/runtime/policy_setup.h"
 #include "lib/runtime/control_server.h"
 #include "lib/runtime/stop_request.h"
 #include "lib/runtime/scx_agent_runtime.h"
@@ -167,22 +168,12 @@ absl::Status RunAgent(const AgentOptions& o, const PolicyRegistry& registry) {
                  "go to any free CPU\n";
   }
 
-  absl::StatusOr<std::unique_ptr<Policy>> policy = (*info)->make(
-      **kernel, PolicyArgs{.cpus = *cpus,
-                           .topology = topology.ok() ? &*topology : nullptr,
-                           .slice = o.slice});
+  // Our queue becomes the default once it is ready: from then on, new
+  // threads' messages come to us even while the old agent is leaving.
+  absl::StatusOr<std::unique_ptr<Policy>> policy =
+      ReadyPolicy(o.program.c_str(), **info, **kernel, *cpus,
+                  topology.ok() ? &*topology : nullptr, o.slice);
   if (!policy.ok()) return policy.status();
-  // Our queue becomes the default: from here on, new threads' messages
-  // come to us even while the old agent is leaving.
-  if (absl::Status s = (*policy)->Init(); !s.ok()) return s;
-
-  // Agent threads need little stack; with everything locked, the default
-  // 8 MiB each would be faulted in while the enclave waits for us.
-  SetThreadStackSize(kAgentStackBytes);
-  // Page faults on the hot path would stall every CPU we schedule.
-  if (absl::Status s = LockAgentMemory(); !s.ok()) {
-    std::cerr << o.program << ": " << s.message() << "; running unlocked\n";
-  }
   std::optional<absl::Time> takeover_start;
   if (!old->empty()) takeover_start = absl::Now();
   for (pid_t pid : *old) kill(pid, SIGUSR1);

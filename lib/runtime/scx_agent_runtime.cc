@@ -13,6 +13,7 @@
 #include "lib/agent/agent_group.h"
 #include "lib/runtime/agent_process_setup.h"
 #include "lib/runtime/census.h"
+#include "lib/runtime/policy_setup.h"
 #include "lib/runtime/stop_request.h"
 #include "lib/scx/scx_kernel.h"
 #include "lib/util/cpu_list.h"
@@ -72,16 +73,10 @@ absl::Status RunScxAgent(const AgentOptions& o,
       scx::ScxKernel::Load(*cpus, o.sysfs);
   if (!kernel.ok()) return kernel.status();
 
-  absl::StatusOr<std::unique_ptr<Policy>> policy = (*info)->make(
-      **kernel, PolicyArgs{.cpus = *cpus,
-                           .topology = topology.ok() ? &*topology : nullptr,
-                           .slice = o.slice});
+  absl::StatusOr<std::unique_ptr<Policy>> policy =
+      ReadyPolicy(o.program.c_str(), **info, **kernel, *cpus,
+                  topology.ok() ? &*topology : nullptr, o.slice);
   if (!policy.ok()) return policy.status();
-  if (absl::Status s = (*policy)->Init(); !s.ok()) return s;
-  SetThreadStackSize(kAgentStackBytes);
-  if (absl::Status s = LockAgentMemory(); !s.ok()) {
-    std::cerr << o.program << ": " << s.message() << "; running unlocked\n";
-  }
   const absl::Time attach_start = absl::Now();
   absl::StatusOr<std::unique_ptr<AgentGroup>> group =
       AgentGroup::Start(**kernel, *cpus, **policy, o.attach_timeout,
