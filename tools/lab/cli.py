@@ -164,7 +164,8 @@ def parser():
         description="Boots the lab once, fills a RocksDB database, "
                     "calibrates the service times to this VM, sweeps the "
                     "offered load over the modes (CFS, ghost centralized "
-                    "FIFO, with and without a slice), repeats each point, "
+                    "FIFO, Shinjuku; --modes for others), repeats each "
+                    "point, "
                     "and writes out/experiments/NAME/results.{csv,json} and "
                     "plots (PNG, SVG). --quick: a few short points, checked "
                     "(the test command runs it). docs/experiments.md.")
