@@ -28,6 +28,7 @@
 #include "lib/abi/enclave.h"
 #include "lib/abi/ghostfs_mount.h"
 #include "lib/uapi/linux/ghost.h"
+#include "tests/vm/agent_fifo_process.h"
 #include "tests/vm/blocked_child.h"
 #include "tests/vm/fifo_test_agent.h"
 #include "tests/vm/vm_helpers.h"
@@ -39,6 +40,7 @@ namespace {
 
 using ::ghost::ctl::JsonValue;
 using ::ghost::ctl::ParseJson;
+using ::ghost::testing::AgentFifoProcess;
 using ::ghost::testing::BlockedChild;
 using ::ghost::testing::DestroyAllEnclaves;
 using ::ghost::testing::FifoTestAgent;
@@ -490,6 +492,38 @@ TEST_F(GhostctlTest, AnUnprivilegedUserRunsItsOwnCommandInside) {
   Delegate(7, kNobody);
   Result r = GhostctlAs(kNobody, "run --enclave 7 -- sh -c 'exit 5'");
   EXPECT_EQ(r.exit_code, 5) << r.output;
+}
+
+// --qos: the command's first thread gets a class in a hint region that
+// ghostctl hands to the agent. The command itself waits until the agent
+// says it applied a hint (its counters), so nothing depends on timing.
+TEST_F(GhostctlTest, RunWithQosHandsTheCommandsClassToTheAgent) {
+  AgentFifoProcess agent({"--policy=shinjuku", "--cpus=1-2", "--enclave=8"},
+                         "/ghost/bin/ghost_agent");
+  ASSERT_TRUE(agent.WaitForOutput("ready", absl::Seconds(30)))
+      << agent.output();
+  Result r = Ghostctl(
+      "run --enclave 8 --qos 3 -- sh -c 'for i in $(seq 500); do "
+      "/ghost/bin/ghostctl agent status 8 | grep -Eq \"^ +hints +[1-9]\" "
+      "&& exit 0; sleep 0.02; done; exit 1'");
+  EXPECT_EQ(r.exit_code, 0) << r.output << agent.output();
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.WaitExit(absl::Seconds(10)), 0) << agent.output();
+}
+
+TEST_F(GhostctlTest, RunWithQosStartsNothingIfTheAgentTakesNoHints) {
+  std::unique_ptr<FifoTestAgent> agent = EnclaveWithAgent();
+  ASSERT_NE(agent, nullptr);
+  unlink("/tmp/ghostctl_qos_ran");
+  Result r = Ghostctl("run --enclave 7 --qos 1 -- touch /tmp/ghostctl_qos_ran");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--qos needs the agent of enclave 7 to "
+                                  "take a hint region"));
+  EXPECT_THAT(r.output, HasSubstr("the command was not started"));
+  EXPECT_FALSE(Exists("/tmp/ghostctl_qos_ran"));
+  r = Ghostctl("run --enclave 7 --qos 4 -- true");
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("--qos must be a class from 0"));
 }
 
 // --- watch ---

@@ -1,9 +1,17 @@
-// ghostctl run --enclave <id> [--] <command> [args...]
+// ghostctl run --enclave <id> [--qos <class>] [--] <command> [args...]
 //
 // The child is moved in while it is blocked (a running thread would keep
 // its CPU, kernel rule K2): it waits on a pipe until the parent has moved it,
 // then execs. Its children are born in the enclave, so the whole command
 // tree is in.
+//
+// With --qos, ghostctl makes a one-item hint region (lib/hints), hands it
+// to the enclave's agent before anything starts (an agent that reads no
+// hints refuses it, and nothing runs), and the child claims the item for
+// its own thread before it waits: the command's first thread, which the
+// exec keeps, has that class from its first message. The region lives in
+// ghostctl, which waits for the command; threads the command starts later
+// have no hint (the policy's default class).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,13 +20,18 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "lib/abi/fd.h"
+#include "lib/hints/hint_registration.h"
+#include "lib/hints/hint_writer.h"
 #include "tools/ghostctl/commands.h"
 #include "tools/ghostctl/enclave_snapshot.h"
 #include "tools/ghostctl/enclave_tasks.h"
@@ -44,11 +57,24 @@ void ForwardSignals() {
   }
 }
 
-// In the child: waits for the parent's go-ahead, then execs. Never returns.
+// In the child: claims its hint (if any), waits for the parent's
+// go-ahead, then execs. Never returns.
 [[noreturn]] void Child(const int go[2], const int err[2],
-                        const std::vector<std::string>& cmd) {
+                        const std::vector<std::string>& cmd, HintWriter* hints,
+                        int qos) {
   close(go[1]);  // else the parent's close would not end our read
   close(err[0]);
+  if (hints != nullptr) {
+    // The region is shared memory: the parent's mapping (and the agent's)
+    // see the claim. Only this process writes it.
+    absl::StatusOr<uint32_t> item =
+        hints->ClaimForCaller(static_cast<uint32_t>(qos));
+    if (!item.ok()) {
+      fprintf(stderr, "ghostctl run: cannot claim the command's hint: %s\n",
+              std::string(item.status().message()).c_str());
+      _exit(127);
+    }
+  }
   char c = 0;
   ssize_t n;
   do {
@@ -105,7 +131,8 @@ void WarnIfNoAgent(const Enclave& e) {
 }
 
 // Forks the child, moves it in while it waits, lets it exec, waits for it.
-int Launch(const Enclave& e, const std::vector<std::string>& cmd) {
+int Launch(const Enclave& e, const std::vector<std::string>& cmd,
+           HintWriter* hints, int qos) {
   int go[2], err[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
     return Fail(absl::InternalError(absl::StrCat("pipe: ", strerror(errno))));
@@ -114,7 +141,7 @@ int Launch(const Enclave& e, const std::vector<std::string>& cmd) {
   if (pid < 0) {
     return Fail(absl::InternalError(absl::StrCat("fork: ", strerror(errno))));
   }
-  if (pid == 0) Child(go, err, cmd);
+  if (pid == 0) Child(go, err, cmd, hints, qos);
   close(go[0]);
   close(err[1]);
   Fd go_w(go[1]), err_r(err[0]);
@@ -157,12 +184,35 @@ int RunRun(const Invocation& inv) {
     return UsageError("run",
                       absl::StrCat("\"", *id_text, "\" is not an enclave id"));
   }
+  int qos = -1;
+  if (std::optional<std::string> q = inv.args.Get("qos"); q.has_value()) {
+    if (!absl::SimpleAtoi(*q, &qos) || qos < 0 ||
+        qos >= GHOST_HINT_QOS_LEVELS) {
+      return UsageError(
+          "run", absl::StrCat("--qos must be a class from 0 (served first) "
+                              "to ", GHOST_HINT_QOS_LEVELS - 1, ", not \"",
+                              *q, "\""));
+    }
+  }
   if (inv.args.rest.empty()) return UsageError("run", "no command given");
   if (absl::Status s = PrepareGhostfs(inv.ghostfs); !s.ok()) return Fail(s);
   absl::StatusOr<Enclave> e = OpenEnclave(inv.ghostfs, id);
   if (!e.ok()) return Fail(e.status());
   WarnIfNoAgent(*e);
-  return Launch(*e, inv.args.rest);
+  std::unique_ptr<HintWriter> hints;
+  if (qos >= 0) {
+    absl::StatusOr<std::unique_ptr<HintWriter>> w = HintWriter::Create(1);
+    if (!w.ok()) return Fail(w.status());
+    hints = std::move(*w);
+    const std::string dir =
+        inv.args.Get("socket_dir").value_or(std::string(kControlDir));
+    if (absl::Status s = RegisterHints(*hints, id, dir); !s.ok()) {
+      return Fail(absl::FailedPreconditionError(absl::StrCat(
+          "--qos needs the agent of enclave ", id, " to take a hint region: ",
+          s.message(), "; the command was not started")));
+    }
+  }
+  return Launch(*e, inv.args.rest, hints.get(), qos);
 }
 
 }  // namespace ghost::ctl

@@ -101,13 +101,18 @@ std::vector<Command> MakeCommands() {
        false,
        RunMove},
       {"run",
-       "--enclave <id> [--] <command> [args...]",
+       "--enclave <id> [--qos <class>] [--] <command> [args...]",
        "run a command inside an enclave",
        "Starts <command> with its threads, and all children it starts, in "
        "enclave <id>, waits for it and exits with its exit status (128+N "
        "if signal N killed it; 127 if it could not be started). The "
-       "command runs only when an agent schedules it.",
-       {{"enclave", true, "ID", "the enclave to run in"}},
+       "command runs only when an agent schedules it. --qos gives the "
+       "command's first thread a QoS class (0 first) in a hint region "
+       "handed to the agent, for policies that read hints (shinjuku); "
+       "an agent that does not is an error, and nothing starts.",
+       {{"enclave", true, "ID", "the enclave to run in"},
+        {"qos", true, "CLASS", "the first thread's QoS class (0-3)"},
+        kSocketDir},
        0,
        0,
        true,

@@ -10,8 +10,8 @@ demo: deps -> bazel build -> kernel -> initramfs -> boot the lab, mount
 import subprocess
 import time
 
-from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, vmtests,
-                 workload_bench)
+from lab import (bazel, checkpatch, initramfs, kernel, paths, qemu, summary,
+                 vmtests, workload_bench)
 from lab.progress import LabError, say, step
 from lab.tally import Tally
 
@@ -249,6 +249,10 @@ ratio() {
 }
 ratio hackbench "$gh_hb" "$cfs_hb"
 ratio stress-ng "$gh_st" "$cfs_st"
+echo "  (why: every time a thread of the enclave wakes, blocks or yields, its"
+echo "   agent hears of it and commits what runs next: a round trip CFS does"
+echo "   not make. stress-ng's --switch workers do little else but switch,"
+echo "   so they pay it most; docs/benchmarks.md measures each step.)"
 echo
 
 echo "-- 6. stopping the agent (SIGTERM): its enclave goes, threads to CFS --"
@@ -288,9 +292,16 @@ def run_demo(args):
     result = qemu.run(image, initrd, DEMO_SCRIPT, paths.OUT / "vm" / "demo",
                       smp=args.smp, memory=args.memory, timeout=args.timeout)
     rc = qemu.report(result, "demo", phases)
+    phases.append(("VM", result.elapsed))
+    clock = time.monotonic()
     from lab import demo_headline  # it imports this module
-    return demo_headline.run(image, initrd, flavour=args.flavour,
-                             memory=args.memory) or rc
+    rc = demo_headline.run(image, initrd, flavour=args.flavour,
+                           memory=args.memory) or rc
+    phase("headline")
+    # The last line: the whole command's time, the headline's boot too.
+    say(f"demo: {'done' if rc == 0 else 'FAILED'} in "
+        f"{summary.time_breakdown(phases)}")
+    return rc
 
 
 def run_bench(args):
