@@ -217,6 +217,13 @@ class BpfOpsTest : public ::testing::Test {
   std::optional<Enclave> enclave_;
 };
 
+// The latched thread that sets `ran_on` to its CPU ran, and on `cpu`.
+void ExpectRanOn(const std::atomic<int>& ran_on, int cpu) {
+  EXPECT_TRUE(WaitFor([&] { return ran_on.load() != -1; }))
+      << "the latched thread never ran";
+  EXPECT_EQ(ran_on.load(), cpu);
+}
+
 TEST_F(BpfOpsTest, AttachShowsTheOpsAndDetachSaysWhy) {
   EXPECT_EQ(OpsOf(kEnclaveId), "none");
   std::unique_ptr<Probe> probe = AttachedProbe();
@@ -328,9 +335,7 @@ TEST_F(BpfOpsTest, AStaleBarrierIsRefusedThenTheLatestRuns) {
   EXPECT_EQ(ran_on.load(), -1) << "a refused latch ran the thread";
   EXPECT_EQ(Result(LatchThroughPick(*probe, kLatchCpu, gtid, seq)),
             "COMPLETE");
-  EXPECT_TRUE(WaitFor([&] { return ran_on.load() != -1; }))
-      << "the latched thread never ran";
-  EXPECT_EQ(ran_on.load(), kLatchCpu);
+  ExpectRanOn(ran_on, kLatchCpu);
 }
 
 // One pick latches one thread: a second call, even for the same thread,
@@ -345,9 +350,7 @@ TEST_F(BpfOpsTest, APickLatchesOneThreadAtMost) {
                                     /*tries=*/2)),
             "COMPLETE");
   EXPECT_EQ(Result(probe->result(1)), "-EBUSY");
-  EXPECT_TRUE(WaitFor([&] { return ran_on.load() != -1; }))
-      << "the latched thread never ran";
-  EXPECT_EQ(ran_on.load(), kLatchCpu);
+  ExpectRanOn(ran_on, kLatchCpu);
 }
 
 // One pick makes four latch attempts at most, failed ones included (each
@@ -370,9 +373,7 @@ TEST_F(BpfOpsTest, APickMakesFourLatchAttemptsAtMost) {
   EXPECT_EQ(ran_on.load(), -1) << "a refused latch ran the thread";
   EXPECT_EQ(Result(LatchThroughPick(*probe, kLatchCpu, gtid, seq)),
             "COMPLETE");
-  EXPECT_TRUE(WaitFor([&] { return ran_on.load() != -1; }))
-      << "the latched thread never ran";
-  EXPECT_EQ(ran_on.load(), kLatchCpu);
+  ExpectRanOn(ran_on, kLatchCpu);
 }
 
 TEST_F(BpfOpsTest, ALatchOutsideTheAffinityIsRefused) {
