@@ -47,8 +47,9 @@ def run(image, initrd, *, flavour, memory):
     if plots:
         say(f"plots of the last full sweep: {', '.join(map(str, plots))}")
     else:
-        say("plots: run `tools/ghost lab experiment rocksdb` (a full sweep, "
-            "about 20 minutes) to draw them")
+        say("plots: docs/img/rocksdb_get_latency.png is the sweep of "
+            "docs/experiments.md; `tools/ghost lab experiment rocksdb` (a "
+            "full sweep, 8-20 minutes) draws this machine's")
     say(f"this point's rows: {out_dir / 'results.csv'}")
     return 0
 
