@@ -3,9 +3,9 @@
 A mode says how the RocksDB workers are scheduled and where the antagonist
 goes. CFS modes start no agent; ghost modes start `ghost_agent` with
 `agent_args` on the enclave's CPUs before each run and stop it after
-(`--on_exit` default: the enclave goes with it). `{get_us}` in
-`agent_args` is replaced by the calibrated Get service time in us,
-`{half_get_us}` by half of it, `{slice_us}` by SLICE_GETS Gets.
+(`--on_exit` default: the enclave goes with it). In `agent_args`,
+`{slice_us}` becomes SLICE_GETS calibrated Get service times in us, and
+`{half_get_us}` half of one.
 
 Adding a policy is one more entry here (see "shinjuku" below: its agent
 arguments, its workers' and antagonist's flags) and naming it in an

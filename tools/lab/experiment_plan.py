@@ -137,7 +137,6 @@ rocksdb_bench $DB --calibrate --cpus=$CPUS --enclave=1 \
 stop_agent $R/calibration
 . /tmp/calib.env
 SLICE_US=$(( GET_NS * __SLICE_GETS__ / 1000 ))
-GET_US=$(( GET_NS / 1000 ))
 HALF_GET_US=$(( GET_NS / 2000 ))
 say "service times: Get $GET_NS ns, Range $RANGE_NS ns; slice $SLICE_US us"
 FAILED=0
@@ -185,7 +184,6 @@ def guest_script(plan):
         start_agent, stop_agent, start_ant, stop_ant = "true", "", ":", ":"
         if mode.ghost:
             args = (mode.agent_args.replace("{slice_us}", "${SLICE_US}")
-                    .replace("{get_us}", "${GET_US}")
                     .replace("{half_get_us}", "${HALF_GET_US}"))
             start_agent = f'start_agent "{args}"'
             stop_agent = f"stop_agent $R/{run.name}"
